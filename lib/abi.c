@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+#include "abi.h"
+
+#include <string.h>
+
+#include "trainest.h"
+
+static uint32_t struct_size_of(const void *p)
+{
+    uint32_t size;
+    memcpy(&size, p, sizeof size);
+    return size;
+}
+
+int trainest_priv_read_input(void *local, size_t local_size, const void *caller,
+                             size_t min_size)
+{
+    if (!caller)
+        return TRAINEST_E_NULL;
+    uint32_t size = struct_size_of(caller);
+    if (size < min_size || size > TR_MAX_STRUCT_SIZE)
+        return TRAINEST_E_STRUCT_SIZE;
+    memset(local, 0, local_size);
+    memcpy(local, caller, size < local_size ? size : local_size);
+    const unsigned char *tail = (const unsigned char *)caller;
+    for (size_t i = local_size; i < size; i++)
+        if (tail[i])
+            return TRAINEST_E_UNSUPPORTED;
+    return TRAINEST_OK;
+}
+
+int trainest_priv_check_output(const void *caller, size_t min_size)
+{
+    if (!caller)
+        return TRAINEST_E_NULL;
+    uint32_t size = struct_size_of(caller);
+    if (size < min_size || size > TR_MAX_STRUCT_SIZE)
+        return TRAINEST_E_STRUCT_SIZE;
+    return TRAINEST_OK;
+}
+
+void trainest_priv_write_output(void *caller, const void *local, size_t local_size)
+{
+    uint32_t size = struct_size_of(caller);
+    size_t n = size < local_size ? size : local_size;
+    memcpy((unsigned char *)caller + sizeof size, (const unsigned char *)local + sizeof size,
+           n - sizeof size);
+    if (size > local_size)
+        memset((unsigned char *)caller + local_size, 0, size - local_size);
+}

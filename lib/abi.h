@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/* Reading and writing size-prefixed ABI structs (docs/ABI.md). */
+#ifndef TRAINEST_ABI_H
+#define TRAINEST_ABI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* No struct is this large; a bigger struct_size is garbage, not a newer caller. */
+#define TR_MAX_STRUCT_SIZE 65536u
+
+/* Copy a caller's input struct into a full local one.
+ * min_size: the struct's first released size. Shorter callers are
+ * zero-extended; a longer caller's unknown tail must be all zero. */
+int trainest_priv_read_input(void *local, size_t local_size, const void *caller,
+                             size_t min_size);
+
+/* Check an output struct's struct_size before computing into it. */
+int trainest_priv_check_output(const void *caller, size_t min_size);
+
+/* Copy a computed local struct out: at most the caller's struct_size bytes,
+ * zeroing any caller bytes beyond what this library knows, and keeping the
+ * caller's struct_size. */
+void trainest_priv_write_output(void *caller, const void *local, size_t local_size);
+
+#endif

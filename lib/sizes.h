@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/* The size of every public struct at the release that introduced it.
+ * These numbers are frozen: a caller built against that release passes
+ * exactly this struct_size, and must keep working forever. */
+#ifndef TRAINEST_SIZES_H
+#define TRAINEST_SIZES_H
+
+#include "trainest.h"
+
+#define TR_SIZE_PLAN_REQUEST_0_1 88u
+#define TR_SIZE_PLAN_0_1 208u
+#define TR_SIZE_PLAN_SUGGESTION_0_1 48u
+
+/* Fields are only ever appended, so the current size can only grow. */
+_Static_assert(sizeof(trainest_plan_request) >= TR_SIZE_PLAN_REQUEST_0_1, "plan_request shrank");
+_Static_assert(sizeof(trainest_plan) >= TR_SIZE_PLAN_0_1, "plan shrank");
+_Static_assert(sizeof(trainest_plan_suggestion) >= TR_SIZE_PLAN_SUGGESTION_0_1,
+               "plan_suggestion shrank");
+/* Until a release appends to them, the sizes are exactly the frozen ones. */
+_Static_assert(sizeof(trainest_plan_request) == 88, "plan_request layout changed");
+_Static_assert(sizeof(trainest_plan) == 208, "plan layout changed");
+_Static_assert(sizeof(trainest_plan_suggestion) == 48, "plan_suggestion layout changed");
+
+#endif
