@@ -288,18 +288,22 @@ static int resolve_megatron(const trainest_plan_request *rq, struct batch *b, ui
             FAIL(TRAINEST_E_OVERFLOW, (fld));                                                  \
     } while (0)
 
-/* Megatron: iterations = train_samples // G over one concatenated stream. */
+/* Megatron: train_iters = train_samples // G over one concatenated stream
+ * of samples. With decrease_batch_size_if_needed, train_iters still divides
+ * by the requested G while every iteration consumes the rounded-down G'
+ * (the difference is counted as skipped samples). */
 static int count_megatron(trainest_plan *p, uint32_t *field)
 {
     const uint64_t N = p->samples, G = p->global_batch;
+    const uint64_t G_iters = p->requested_global_batch ? p->requested_global_batch : G;
     uint64_t stream;
     MUL(&stream, N, p->epochs, TRAINEST_FIELD_EPOCHS);
-    p->total_optimizer_steps = stream / G;
+    p->total_optimizer_steps = stream / G_iters;
     if (p->total_optimizer_steps == 0)
         FAIL(TRAINEST_E_NO_STEPS, TRAINEST_FIELD_GLOBAL_BATCH);
-    const uint64_t steps = N / G;
+    const uint64_t steps = N / G_iters;
     p->optimizer_steps_per_epoch = steps;
-    p->samples_per_epoch = steps * G; /* <= N */
+    p->samples_per_epoch = steps * G; /* G <= G_iters, so <= N */
     p->samples_dropped_per_epoch = N - p->samples_per_epoch;
     p->samples_padded_per_epoch = 0;
     p->micro_steps_per_epoch = steps * p->grad_accum_steps; /* <= N */

@@ -40,19 +40,10 @@
 
 #include "testutil.h"
 
-/* FIXME(megatron-round-down): Megatron-LM computes
- *   args.train_iters = args.train_samples // args.global_batch_size
- * with the global batch the user asked for, while every iteration consumes
- * the decreased batch G' = (G // (m * R)) * (m * R) that
- * decrease_batch_size_if_needed (ROUND_DOWN) runs with (the calculator keeps
- * current_global_batch_size = G and current_running_global_batch_size = G';
- * training.py adds G - G' to skipped_train_samples). The library counts
- * N * E // G' instead. Until lib/plan.c follows Megatron, the count checks
- * are skipped for the requests where G' != G, and the replay's disagreement
- * is tallied and printed as a TAP comment. Set this to 1 once fixed. */
-#ifndef MEGATRON_ROUND_DOWN_ITERS_FIXED
-#define MEGATRON_ROUND_DOWN_ITERS_FIXED 0
-#endif
+/* Megatron with ROUND_DOWN (decrease_batch_size_if_needed): train_iters is
+ * train_samples // G with the global batch the user asked for, while every
+ * iteration consumes the decreased G' = (G // (m * R)) * (m * R); the
+ * difference is Megatron's skipped_train_samples. */
 
 /* ---- Ranges --------------------------------------------------------------- */
 
@@ -829,8 +820,6 @@ static int megatron_config(const trainest_plan_request *rq, struct expect *x,
     return TRAINEST_OK;
 }
 
-static uint64_t g_megatron_fixme_cases;
-static char g_megatron_fixme_first[320];
 
 static void check_megatron(const trainest_plan_request *rq)
 {
@@ -858,46 +847,8 @@ static void check_megatron(const trainest_plan_request *rq)
         x->total_optimizer_steps = run.iterations;
         x->total_micro_steps = run.micro_steps;
         x->total_samples = run.samples;
-        if (!MEGATRON_ROUND_DOWN_ITERS_FIXED && global_batch_arg != x->global_batch) {
-            /* FIXME(megatron-round-down): see the top of the file. Hold the
-             * library only to the resolved batch and a non-error status. */
-            trainest_plan p;
-            const int st = tu_plan(&p, rq);
-            EXPECT_EQ("status is OK or NO_STEPS", st == TRAINEST_OK || st == TRAINEST_E_NO_STEPS,
-                      1);
-            if (st == TRAINEST_OK) {
-                EXPECT_FIELD(global_batch);
-                EXPECT_FIELD(micro_batch);
-                EXPECT_FIELD(grad_accum_steps);
-            }
-            const bool differs = st != x->status ||
-                                 (st == TRAINEST_OK &&
-                                  (p.total_optimizer_steps != x->total_optimizer_steps ||
-                                   p.optimizer_steps_per_epoch != x->optimizer_steps_per_epoch));
-            if (differs) {
-                if (g_megatron_fixme_cases++ == 0) {
-                    char ctx[256];
-                    describe(ctx, sizeof ctx, rq);
-                    snprintf(g_megatron_fixme_first, sizeof g_megatron_fixme_first,
-                             "%s: library %s, %" PRIu64 " steps (%" PRIu64
-                             " per epoch); Megatron %s, %" PRIu64 " (%" PRIu64 ")",
-                             ctx, trainest_status_name(st), p.total_optimizer_steps,
-                             p.optimizer_steps_per_epoch, trainest_status_name(x->status),
-                             x->total_optimizer_steps, x->optimizer_steps_per_epoch);
-                }
-            }
-            return;
-        }
     }
     check_plan(rq, x);
-}
-
-static void report_megatron_fixme(void)
-{
-    if (g_megatron_fixme_cases)
-        print_message("# FIXME(megatron-round-down): %" PRIu64
-                      " requests count iterations differently from Megatron; first: %s\n",
-                      g_megatron_fixme_cases, g_megatron_fixme_first);
 }
 
 static void test_megatron_matches_sampler_replay(void **state)
@@ -938,7 +889,6 @@ static void test_megatron_resolution_matches_calculator(void **state)
                                 rq.divisibility = div;
                                 check_megatron(&rq);
                             }
-    report_megatron_fixme();
 }
 
 static void test_megatron_hand_examples(void **state)
@@ -955,11 +905,9 @@ static void test_megatron_hand_examples(void **state)
     assert_int_equal(tu_plan(&p, &rq), TRAINEST_OK);
     assert_int_equal(p.global_batch, 9);
     assert_int_equal(p.grad_accum_steps, 3);
-#if MEGATRON_ROUND_DOWN_ITERS_FIXED
     /* train_iters = 100 // 10 = 10 iterations of 9 samples; 10 samples unused. */
     assert_int_equal(p.total_optimizer_steps, 10);
     assert_int_equal(p.total_samples, 90);
-#endif
     /* ... but ROUND_UP is not Megatron's. */
     rq.divisibility = TRAINEST_DIVISIBILITY_ROUND_UP;
     assert_int_equal(tu_plan(&p, &rq), TRAINEST_E_PRESET_CONFLICT);
