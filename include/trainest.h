@@ -36,7 +36,7 @@ extern "C" {
 /** Major version: changes only if the ABI breaks (it never has). */
 #define TRAINEST_VERSION_MAJOR 0
 /** Minor version: grows when functions or struct fields are appended. */
-#define TRAINEST_VERSION_MINOR 1
+#define TRAINEST_VERSION_MINOR 2
 /** Patch version: bug fixes only. */
 #define TRAINEST_VERSION_PATCH 0
 /** The version as one number, 10000 * major + 100 * minor + patch. */
@@ -65,14 +65,18 @@ typedef enum trainest_status {
     TRAINEST_E_STRUCT_SIZE = -2,      /**< A struct_size is below the struct's first released size or implausibly large. */
     TRAINEST_E_UNSUPPORTED = -3,      /**< A struct carries non-zero bytes beyond what this library version knows. */
     TRAINEST_E_ZERO = -4,             /**< A count that must be positive is zero. */
-    TRAINEST_E_OVERFLOW = -5,         /**< An integer result does not fit in 64 bits. */
+    TRAINEST_E_OVERFLOW = -5,         /**< A result does not fit: an integer beyond 2^64 - 1, or (since 0.2.0) a time beyond the range of double. */
     TRAINEST_E_NOT_DIVISIBLE = -6,    /**< The batch does not split evenly and the divisibility policy is ERROR. */
     TRAINEST_E_INCONSISTENT = -7,     /**< global_batch != micro_batch * grad_accum_steps * data_parallel. */
     TRAINEST_E_UNKNOWN_ENUM = -8,     /**< An enum field holds a value this library does not know. */
     TRAINEST_E_UNDERSPECIFIED = -9,   /**< Too few of global_batch, micro_batch, grad_accum_steps are given. */
     TRAINEST_E_EXCEEDS_CAP = -10,     /**< micro_batch is larger than max_micro_batch. */
     TRAINEST_E_NO_STEPS = -11,        /**< The rounding policies leave no optimizer step to take. */
-    TRAINEST_E_PRESET_CONFLICT = -12  /**< The preset fixes this policy; leave the field at its DEFAULT value. */
+    TRAINEST_E_PRESET_CONFLICT = -12, /**< The preset fixes this policy; leave the field at its DEFAULT value. */
+    TRAINEST_E_NOT_FINITE = -13,      /**< A floating-point input is NaN or infinite. @since 0.2.0 */
+    TRAINEST_E_OUT_OF_RANGE = -14,    /**< A floating-point input is outside its documented range (negative time, ratio above 1, ...). @since 0.2.0 */
+    TRAINEST_E_TOO_FEW_POINTS = -15,  /**< A fit needs more distinct observations than it was given. @since 0.2.0 */
+    TRAINEST_E_UNIDENTIFIABLE = -16   /**< The observations cannot separate the model's parameters. @since 0.2.0 */
 } trainest_status;
 
 /**
@@ -80,7 +84,8 @@ typedef enum trainest_status {
  *
  * Output structs carry an `invalid_field` member: when a call fails it names
  * the field to blame (or ::TRAINEST_FIELD_NONE). trainest_field_name() gives
- * the field's name, which is also the member's name in the header.
+ * the field's name, which is also the member's name in the header (for
+ * members of arrays and option structs, prefixed: "observation.step_s").
  */
 typedef enum trainest_field {
     TRAINEST_FIELD_NONE = 0,              /**< No particular field. */
@@ -97,7 +102,43 @@ typedef enum trainest_field {
     TRAINEST_FIELD_DIVISIBILITY = 11,     /**< trainest_plan_request::divisibility */
     TRAINEST_FIELD_SAMPLER = 12,          /**< trainest_plan_request::sampler */
     TRAINEST_FIELD_LAST_MICRO_BATCH = 13, /**< trainest_plan_request::last_micro_batch */
-    TRAINEST_FIELD_ACCUM_TAIL = 14        /**< trainest_plan_request::accum_tail */
+    TRAINEST_FIELD_ACCUM_TAIL = 14,       /**< trainest_plan_request::accum_tail */
+    TRAINEST_FIELD_STEP_SOURCE = 15,      /**< trainest_estimate_request::step_source @since 0.2.0 */
+    TRAINEST_FIELD_FLOOR_S = 16,          /**< trainest_estimate_request::floor_s @since 0.2.0 */
+    TRAINEST_FIELD_FIXED_S = 17,          /**< trainest_estimate_request::fixed_s @since 0.2.0 */
+    TRAINEST_FIELD_PER_SAMPLE_S = 18,     /**< trainest_estimate_request::per_sample_s @since 0.2.0 */
+    TRAINEST_FIELD_LAUNCH_LAG_S = 19,     /**< trainest_estimate_request::launch_lag_s @since 0.2.0 */
+    TRAINEST_FIELD_OPTIMIZER_S = 20,      /**< trainest_estimate_request::optimizer_s and trainest_calibration_request::optimizer_s @since 0.2.0 */
+    TRAINEST_FIELD_PARAMS = 21,           /**< trainest_estimate_request::params @since 0.2.0 */
+    TRAINEST_FIELD_TOKENS_PER_SAMPLE = 22, /**< trainest_estimate_request::tokens_per_sample @since 0.2.0 */
+    TRAINEST_FIELD_FLOPS_PER_SAMPLE = 23, /**< trainest_estimate_request::flops_per_sample @since 0.2.0 */
+    TRAINEST_FIELD_PEAK_FLOPS_PER_S = 24, /**< trainest_estimate_request::peak_flops_per_s @since 0.2.0 */
+    TRAINEST_FIELD_EFFICIENCY_RATIO = 25, /**< trainest_estimate_request::efficiency_ratio @since 0.2.0 */
+    TRAINEST_FIELD_OBSERVED_STEP_S = 26,  /**< trainest_estimate_request::observed_step_s @since 0.2.0 */
+    TRAINEST_FIELD_OBSERVED_MICRO_BATCH = 27, /**< trainest_estimate_request::observed_micro_batch @since 0.2.0 */
+    TRAINEST_FIELD_OBSERVED_GRAD_ACCUM_STEPS = 28, /**< trainest_estimate_request::observed_grad_accum_steps @since 0.2.0 */
+    TRAINEST_FIELD_RECOMPUTE = 29,        /**< trainest_estimate_request::recompute @since 0.2.0 */
+    TRAINEST_FIELD_DATA_MODE = 30,        /**< trainest_estimate_request::data_mode @since 0.2.0 */
+    TRAINEST_FIELD_DATA_SAMPLES_PER_S = 31, /**< trainest_estimate_request::data_samples_per_s @since 0.2.0 */
+    TRAINEST_FIELD_DATA_SAMPLES_PER_S_PER_WORKER = 32, /**< trainest_estimate_request::data_samples_per_s_per_worker @since 0.2.0 */
+    TRAINEST_FIELD_DATA_WORKERS = 33,     /**< trainest_estimate_request::data_workers @since 0.2.0 */
+    TRAINEST_FIELD_H2D_BYTES_PER_SAMPLE = 34, /**< trainest_estimate_request::h2d_bytes_per_sample @since 0.2.0 */
+    TRAINEST_FIELD_H2D_BYTES_PER_S = 35,  /**< trainest_estimate_request::h2d_bytes_per_s @since 0.2.0 */
+    TRAINEST_FIELD_GRAD_BYTES = 36,       /**< trainest_estimate_request::grad_bytes @since 0.2.0 */
+    TRAINEST_FIELD_BUS_BYTES_PER_S = 37,  /**< trainest_estimate_request::bus_bytes_per_s @since 0.2.0 */
+    TRAINEST_FIELD_LATENCY_S = 38,        /**< trainest_estimate_request::latency_s @since 0.2.0 */
+    TRAINEST_FIELD_DEVICES_PER_NODE = 39, /**< trainest_estimate_request::devices_per_node @since 0.2.0 */
+    TRAINEST_FIELD_INTER_NODE_BYTES_PER_S = 40, /**< trainest_estimate_request::inter_node_bytes_per_s @since 0.2.0 */
+    TRAINEST_FIELD_COMM_OVERLAP_RATIO = 41, /**< trainest_estimate_request::comm_overlap_ratio @since 0.2.0 */
+    TRAINEST_FIELD_EVAL_S_PER_EPOCH = 42, /**< trainest_estimate_request::eval_s_per_epoch @since 0.2.0 */
+    TRAINEST_FIELD_CHECKPOINT_S = 43,     /**< trainest_estimate_request::checkpoint_s @since 0.2.0 */
+    TRAINEST_FIELD_CHECKPOINTS_PER_EPOCH = 44, /**< trainest_estimate_request::checkpoints_per_epoch @since 0.2.0 */
+    TRAINEST_FIELD_STARTUP_S = 45,        /**< trainest_estimate_request::startup_s @since 0.2.0 */
+    TRAINEST_FIELD_OBSERVATIONS = 46,     /**< The observation array or count of a fit; see the output's invalid_index. @since 0.2.0 */
+    TRAINEST_FIELD_OBSERVATION_MICRO_BATCH = 47, /**< trainest_step_observation::micro_batch @since 0.2.0 */
+    TRAINEST_FIELD_OBSERVATION_GRAD_ACCUM_STEPS = 48, /**< trainest_step_observation::grad_accum_steps @since 0.2.0 */
+    TRAINEST_FIELD_OBSERVATION_STEP_S = 49, /**< trainest_step_observation::step_s @since 0.2.0 */
+    TRAINEST_FIELD_CALIBRATION_FLAGS = 50 /**< trainest_calibration_request::flags @since 0.2.0 */
 } trainest_field;
 
 /**
@@ -153,7 +194,14 @@ typedef enum trainest_accum_tail {
 typedef enum trainest_struct_id {
     TRAINEST_STRUCT_PLAN_REQUEST = 1,   /**< ::trainest_plan_request */
     TRAINEST_STRUCT_PLAN = 2,           /**< ::trainest_plan */
-    TRAINEST_STRUCT_PLAN_SUGGESTION = 3 /**< ::trainest_plan_suggestion */
+    TRAINEST_STRUCT_PLAN_SUGGESTION = 3, /**< ::trainest_plan_suggestion */
+    TRAINEST_STRUCT_ESTIMATE_REQUEST = 4, /**< ::trainest_estimate_request @since 0.2.0 */
+    TRAINEST_STRUCT_ESTIMATE = 5,        /**< ::trainest_estimate @since 0.2.0 */
+    TRAINEST_STRUCT_STEP_OBSERVATION = 6, /**< ::trainest_step_observation @since 0.2.0 */
+    TRAINEST_STRUCT_CALIBRATION_REQUEST = 7, /**< ::trainest_calibration_request @since 0.2.0 */
+    TRAINEST_STRUCT_STEP_FIT = 8,        /**< ::trainest_step_fit @since 0.2.0 */
+    TRAINEST_STRUCT_TRADEOFF = 9,        /**< ::trainest_tradeoff @since 0.2.0 */
+    TRAINEST_STRUCT_TRADEOFF_POINT = 10  /**< ::trainest_tradeoff_point @since 0.2.0 */
 } trainest_struct_id;
 
 /**
@@ -353,6 +401,276 @@ TRAINEST_API int trainest_plan_compute(trainest_plan *out, const trainest_plan_r
  */
 TRAINEST_API int trainest_plan_suggest(trainest_plan_suggestion *out, uint32_t capacity,
                                        uint32_t *out_count, const trainest_plan_request *request);
+
+
+/* ======================================================================== */
+/** @name Time estimation (since 0.2.0)
+ * The step-time model, its calibration and the run-time estimate; see
+ * docs/time-model.md for the formulas and their sources.
+ * @{ */
+
+/** @brief Where an estimate takes its per-sample compute time from. @since 0.2.0 */
+typedef enum trainest_step_source {
+    TRAINEST_STEP_SOURCE_GIVEN = 0,   /**< floor_s, fixed_s, per_sample_s, launch_lag_s and optimizer_s as given (for example from trainest_step_calibrate()). */
+    TRAINEST_STEP_SOURCE_ANALYTIC = 1 /**< per_sample_s = FLOPs per sample / (peak_flops_per_s * efficiency); the other step fields still apply. */
+} trainest_step_source;
+
+/** @brief How the input pipeline meets the compute. @since 0.2.0 */
+typedef enum trainest_data_mode {
+    TRAINEST_DATA_MODE_OVERLAP = 0, /**< Prefetching workers: a step takes max(compute, data) (default). */
+    TRAINEST_DATA_MODE_SERIAL = 1   /**< No workers: a step takes compute + data. */
+} trainest_data_mode;
+
+/** @brief Activation recomputation, for FLOPs per sample. @since 0.2.0 */
+typedef enum trainest_recompute {
+    TRAINEST_RECOMPUTE_NONE = 0, /**< 6 * params * tokens per sample (forward 2, backward 4). */
+    TRAINEST_RECOMPUTE_FULL = 1  /**< 8 * params * tokens per sample: the forward pass runs twice. */
+} trainest_recompute;
+
+/**
+ * @brief How long the steps of a plan take, and what else the run pays for.
+ *
+ * All times in seconds, rates per second, counts exact. Zero means "absent"
+ * for every optional part: no data limit, no transfer, no communication, no
+ * overheads. Initialise with trainest_estimate_request_init().
+ *
+ * The step-time model (docs/time-model.md): a micro-batch of s samples needs
+ * floor_s of host time to launch and fixed_s + per_sample_s * s of device
+ * time; an optimizer step of k micro-batches takes
+ * max(k * floor_s, launch_lag_s + sum of device times) + optimizer_s.
+ * @since 0.2.0
+ */
+typedef struct trainest_estimate_request {
+    uint32_t struct_size;          /**< Size of this struct as the caller knows it, in bytes. */
+    uint32_t step_source;          /**< A ::trainest_step_source. Default GIVEN. */
+    double floor_s;                /**< Launch-bound floor per micro-batch, s. Default 0. */
+    double fixed_s;                /**< Device time per micro-batch independent of its size, s. Default 0. */
+    double per_sample_s;           /**< Device time per sample, s. Default 0; must be 0 with ANALYTIC. */
+    double launch_lag_s;           /**< Per optimizer step, paid when the device is the bottleneck: the host's head start, s. Default 0. */
+    double optimizer_s;            /**< Per optimizer step: optimizer, zero_grad, synchronisation, s. Default 0. */
+    uint64_t params;               /**< Model parameters, for FLOPs per sample. 0 = unknown. */
+    uint64_t tokens_per_sample;    /**< Tokens per sample for FLOPs; 0 = the plan's seq_len_tokens. */
+    double flops_per_sample;       /**< Training FLOPs per sample; 0 = derive from params and tokens. */
+    double peak_flops_per_s;       /**< Peak FLOP/s of one device. 0 = unknown (no MFU). */
+    double efficiency_ratio;       /**< Achieved / peak FLOP/s in (0, 1] for ANALYTIC; 0 = fit from the observation. */
+    double observed_step_s;        /**< One measured optimizer step, to fit efficiency_ratio; 0 = none. */
+    uint64_t observed_micro_batch; /**< Micro-batch of that observation; 0 = the plan's. */
+    uint64_t observed_grad_accum_steps; /**< Accumulation steps of that observation; 0 = the plan's. */
+    uint32_t recompute;            /**< A ::trainest_recompute. Default NONE. */
+    uint32_t data_mode;            /**< A ::trainest_data_mode. Default OVERLAP. */
+    double data_samples_per_s;     /**< Samples/s one replica's input pipeline delivers; 0 = unlimited. */
+    double data_samples_per_s_per_worker; /**< Or: samples/s of one loader worker (0 = unset) ... */
+    uint64_t data_workers;         /**< ... times this many workers (0 counts as 1: the main process). */
+    uint64_t h2d_bytes_per_sample; /**< Bytes copied host to device per sample; 0 = no copy. */
+    double h2d_bytes_per_s;        /**< Host-to-device bandwidth, bytes/s; required when h2d_bytes_per_sample > 0. */
+    uint64_t grad_bytes;           /**< Gradient bytes all-reduced per optimizer step (params * bytes per element); 0 = none. */
+    double bus_bytes_per_s;        /**< All-reduce bus bandwidth within a node, bytes/s. */
+    double latency_s;              /**< Per-hop latency of the ring, s. Default 0. */
+    uint64_t devices_per_node;     /**< Replicas per node; 0 = all replicas in one node. */
+    double inter_node_bytes_per_s; /**< All-reduce bandwidth across nodes, bytes/s; required when replicas span nodes. */
+    double comm_overlap_ratio;     /**< Fraction in [0, 1] of the all-reduce hidden behind the backward pass. Default 0. */
+    double eval_s_per_epoch;       /**< Evaluation time per epoch, s. */
+    double checkpoint_s;           /**< Time to write one checkpoint, s. */
+    uint64_t checkpoints_per_epoch; /**< Checkpoints written per epoch. */
+    double startup_s;              /**< One-time start-up (process launch, model build, compilation), s. */
+} trainest_estimate_request;
+
+/**
+ * @brief The predicted time of a run and where it goes.
+ *
+ * compute_s + optimizer_s + transfer_s + data_stall_s + comm_s + overhead_s
+ * == total_s (up to rounding of the last bit). Every value is finite.
+ * @since 0.2.0
+ */
+typedef struct trainest_estimate {
+    uint32_t struct_size;          /**< Size of this struct as the caller knows it, in bytes. Set by the caller. */
+    uint32_t invalid_field;        /**< On failure, the ::trainest_field to blame (plan or estimate request). */
+    double micro_batch_s;          /**< One full micro-batch on its own: max(floor_s, fixed_s + per_sample_s * m), s. */
+    double step_s;                 /**< One full optimizer step (a micro-batches of m), everything included, s. */
+    double step_compute_s;         /**< Its compute part, launch lag included, optimizer excluded, s. */
+    double step_transfer_s;        /**< Its host-to-device copy, s. */
+    double step_comm_s;            /**< Its exposed all-reduce, s. */
+    double step_data_stall_s;      /**< Its wait for input data, s. */
+    double epoch_s;                /**< An average epoch with its evaluation and checkpoints: (total_s - startup) / epochs, s. */
+    double total_s;                /**< The whole run, s. */
+    double compute_s;              /**< Breakdown: forward/backward compute (launch lag included), s. */
+    double optimizer_s;            /**< Breakdown: optimizer steps, s. */
+    double transfer_s;             /**< Breakdown: host-to-device copies, s. */
+    double data_stall_s;           /**< Breakdown: waiting for input data, s. */
+    double comm_s;                 /**< Breakdown: exposed gradient all-reduce, s. */
+    double overhead_s;             /**< Breakdown: evaluation, checkpoints and start-up, s. */
+    double samples_per_s;          /**< Sample passes (over all replicas) per second of total_s. */
+    double tokens_per_s;           /**< samples_per_s * tokens per sample (0 if unknown). */
+    double per_sample_s;           /**< The per-sample device time used (given, or from FLOPs), s. */
+    double flops_per_sample;       /**< Training FLOPs per sample used (0 if unknown). */
+    double total_flops;            /**< Model FLOPs of the run over all replicas (0 if unknown). */
+    double achieved_flops_per_s;   /**< total_flops / total_s over all replicas (0 if unknown). */
+    double efficiency_ratio;       /**< The efficiency used by ANALYTIC (given or fitted); 0 for GIVEN. */
+    double mfu_ratio;              /**< achieved_flops_per_s / (peak_flops_per_s * replicas); 0 if FLOPs or peak unknown. */
+} trainest_estimate;
+
+/**
+ * @brief One measured optimizer step, for trainest_step_calibrate().
+ * @since 0.2.0
+ */
+typedef struct trainest_step_observation {
+    uint32_t struct_size;      /**< Size of this struct as the caller knows it; the array's stride is element 0's. */
+    uint32_t reserved0;        /**< Padding; must be 0. */
+    uint64_t micro_batch;      /**< Samples per micro-batch, > 0. */
+    uint64_t grad_accum_steps; /**< Micro-batches in the step, > 0. */
+    double step_s;             /**< Measured seconds for the whole optimizer step, finite and > 0. */
+} trainest_step_observation;
+
+/** @name Calibration flags
+ * Bits of trainest_calibration_request::flags.
+ * @{ */
+/** optimizer_s is known: hold it fixed instead of fitting it. */
+#define TRAINEST_CALIBRATE_OPTIMIZER_KNOWN 0x1u
+/** @} */
+
+/**
+ * @brief Options of trainest_step_calibrate(); NULL means all defaults.
+ * @since 0.2.0
+ */
+typedef struct trainest_calibration_request {
+    uint32_t struct_size; /**< Size of this struct as the caller knows it, in bytes. */
+    uint32_t flags;       /**< TRAINEST_CALIBRATE_* bits. Default 0. */
+    double optimizer_s;   /**< The known optimizer_s when TRAINEST_CALIBRATE_OPTIMIZER_KNOWN is set, s, >= 0. */
+} trainest_calibration_request;
+
+/** @name Fit flags
+ * Bits of trainest_step_fit::flags.
+ * @{ */
+/** Some observations are launch-bound: floor_s was fitted. */
+#define TRAINEST_FIT_FLOOR_FITTED 0x1u
+/** launch_lag_s was fitted (otherwise it is 0: the data could not separate it from optimizer_s). */
+#define TRAINEST_FIT_LAUNCH_LAG_FITTED 0x2u
+/** @} */
+
+/**
+ * @brief Step-time parameters fitted by trainest_step_calibrate().
+ *
+ * Copy the five *_s members into a ::trainest_estimate_request.
+ * @since 0.2.0
+ */
+typedef struct trainest_step_fit {
+    uint32_t struct_size;        /**< Size of this struct as the caller knows it, in bytes. Set by the caller. */
+    uint32_t invalid_field;      /**< On failure, the ::trainest_field to blame. */
+    uint32_t invalid_index;      /**< On failure about one observation, its index; UINT32_MAX otherwise. */
+    uint32_t flags;              /**< TRAINEST_FIT_* bits. */
+    double floor_s;              /**< Fitted launch-bound floor per micro-batch, s (0 if no observation is launch-bound). */
+    double fixed_s;              /**< Fitted size-independent device time per micro-batch, s. */
+    double per_sample_s;         /**< Fitted device time per sample, s. */
+    double launch_lag_s;         /**< Fitted per-step lag when device-bound, s. */
+    double optimizer_s;          /**< Fitted (or the given) per-step optimizer time, s. */
+    double max_residual_ratio;   /**< Largest |predicted - measured| / measured over the observations. */
+    double mean_residual_ratio;  /**< Mean of the same. */
+    uint64_t observations;       /**< Observations used. */
+} trainest_step_fit;
+
+/**
+ * @brief One candidate of the accumulation trade-off.
+ * @since 0.2.0
+ */
+typedef struct trainest_tradeoff_point {
+    uint32_t struct_size;      /**< Size of this struct as the caller knows it; the array's stride is element 0's. */
+    uint32_t fits;             /**< 1 if micro_batch <= the request's max_micro_batch (or there is no cap), else 0. */
+    uint64_t micro_batch;      /**< m: a divisor of global_batch / data_parallel. */
+    uint64_t grad_accum_steps; /**< a = global_batch / (m * data_parallel). */
+    double step_s;             /**< Predicted full optimizer step, s. */
+    double total_s;            /**< Predicted whole run, s. */
+} trainest_tradeoff_point;
+
+/**
+ * @brief The accumulation trade-off for a fixed global batch.
+ * @since 0.2.0
+ */
+typedef struct trainest_tradeoff {
+    uint32_t struct_size;              /**< Size of this struct as the caller knows it, in bytes. Set by the caller. */
+    uint32_t invalid_field;            /**< On failure, the ::trainest_field to blame. */
+    uint64_t candidates;               /**< Micro-batches that divide global_batch / data_parallel (all of them, also those not written). */
+    uint64_t recommended_micro_batch;  /**< The largest candidate that fits: memory before accumulation. */
+    uint64_t recommended_grad_accum_steps; /**< Its accumulation steps. */
+    double recommended_total_s;        /**< Its predicted run time, s. */
+    uint64_t fastest_micro_batch;      /**< The candidate that fits with the smallest predicted run time (ties: the larger micro-batch). */
+    double fastest_total_s;            /**< Its predicted run time, s. */
+} trainest_tradeoff;
+
+/**
+ * @brief Set an estimate request to its defaults (everything 0: GIVEN, OVERLAP, no recompute).
+ * @param[out] out The request to initialise.
+ * @param[in] struct_size The caller's sizeof(trainest_estimate_request).
+ * @return ::TRAINEST_OK, ::TRAINEST_E_NULL or ::TRAINEST_E_STRUCT_SIZE.
+ * @since 0.2.0
+ */
+TRAINEST_API int trainest_estimate_request_init(trainest_estimate_request *out, uint32_t struct_size);
+
+/**
+ * @brief Predict the time of the run a plan request describes.
+ *
+ * Plans the request exactly as trainest_plan_compute() does, then times every
+ * optimizer step, partial last steps at their own size.
+ * @pre out->struct_size is set by the caller.
+ * @param[out] out The estimate; on failure zeroed except struct_size and invalid_field.
+ * @param[in] plan_request The batch plan to time.
+ * @param[in] request The step-time model and the run's other costs.
+ * @return ::TRAINEST_OK; any status of trainest_plan_compute(); or
+ *         ::TRAINEST_E_NOT_FINITE, ::TRAINEST_E_OUT_OF_RANGE,
+ *         ::TRAINEST_E_UNKNOWN_ENUM, ::TRAINEST_E_UNDERSPECIFIED,
+ *         ::TRAINEST_E_INCONSISTENT for a bad estimate request.
+ * @since 0.2.0
+ */
+TRAINEST_API int trainest_estimate_run(trainest_estimate *out, const trainest_plan_request *plan_request,
+                                       const trainest_estimate_request *request);
+
+/**
+ * @brief Fit the step-time model to measured optimizer steps.
+ *
+ * A robust fit: it minimises the sum of absolute relative errors (least
+ * absolute deviations, by iteratively reweighted least squares), so a few
+ * outliers do not drag the parameters. Deterministic. Uses no memory beyond
+ * the stack.
+ * @pre out->struct_size is set by the caller; observations[0].struct_size
+ *      gives the array's stride.
+ * @param[out] out The fitted parameters and residuals.
+ * @param[in] observations Array of count observations.
+ * @param[in] count Number of observations (at most 65536).
+ * @param[in] request Options, or NULL for the defaults.
+ * @return ::TRAINEST_OK; ::TRAINEST_E_NULL, ::TRAINEST_E_STRUCT_SIZE,
+ *         ::TRAINEST_E_UNSUPPORTED; ::TRAINEST_E_ZERO (a zero micro_batch or
+ *         grad_accum_steps); ::TRAINEST_E_NOT_FINITE or ::TRAINEST_E_OUT_OF_RANGE
+ *         (a bad step_s, or more than 65536 observations; invalid_index says
+ *         which observation); ::TRAINEST_E_TOO_FEW_POINTS (fewer than 2 distinct
+ *         (micro_batch, grad_accum_steps) pairs); ::TRAINEST_E_UNIDENTIFIABLE (for example every
+ *         observation has the same grad_accum_steps and optimizer_s is not known).
+ * @since 0.2.0
+ */
+TRAINEST_API int trainest_step_calibrate(trainest_step_fit *out, const trainest_step_observation *observations,
+                                         uint32_t count, const trainest_calibration_request *request);
+
+/**
+ * @brief The gradient-accumulation trade-off for a fixed global batch.
+ *
+ * For every micro-batch m that divides global_batch / data_parallel, predicts
+ * the step and run time with a = global_batch / (m * data_parallel), and
+ * recommends the largest m within the plan request's max_micro_batch (use
+ * memory before accumulation). The plan request must resolve to a global
+ * batch; its micro_batch and grad_accum_steps are ignored.
+ * @pre out->struct_size is set; points[0].struct_size gives the stride when capacity > 0.
+ * @param[out] out The summary and recommendation.
+ * @param[out] points Candidates in ascending micro-batch order, up to capacity (may be NULL if capacity is 0).
+ * @param[in] capacity Elements in points.
+ * @param[out] out_count Candidates written.
+ * @param[in] plan_request The batch request (global batch, replicas, cap).
+ * @param[in] request The time model.
+ * @return ::TRAINEST_OK or any status of trainest_estimate_run().
+ * @since 0.2.0
+ */
+TRAINEST_API int trainest_tradeoff_compute(trainest_tradeoff *out, trainest_tradeoff_point *points,
+                                           uint32_t capacity, uint32_t *out_count,
+                                           const trainest_plan_request *plan_request,
+                                           const trainest_estimate_request *request);
+/** @} */
 
 #ifdef __cplusplus
 }

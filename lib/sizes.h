@@ -10,6 +10,13 @@
 #define TR_SIZE_PLAN_REQUEST_0_1 88u
 #define TR_SIZE_PLAN_0_1 208u
 #define TR_SIZE_PLAN_SUGGESTION_0_1 48u
+#define TR_SIZE_ESTIMATE_REQUEST_0_2 240u
+#define TR_SIZE_ESTIMATE_0_2 184u
+#define TR_SIZE_STEP_OBSERVATION_0_2 32u
+#define TR_SIZE_CALIBRATION_REQUEST_0_2 16u
+#define TR_SIZE_STEP_FIT_0_2 80u
+#define TR_SIZE_TRADEOFF_0_2 56u
+#define TR_SIZE_TRADEOFF_POINT_0_2 40u
 
 /* Fields are only ever appended, so the current size can only grow. */
 _Static_assert(sizeof(trainest_plan_request) >= TR_SIZE_PLAN_REQUEST_0_1, "plan_request shrank");
@@ -20,5 +27,13 @@ _Static_assert(sizeof(trainest_plan_suggestion) >= TR_SIZE_PLAN_SUGGESTION_0_1,
 _Static_assert(sizeof(trainest_plan_request) == 88, "plan_request layout changed");
 _Static_assert(sizeof(trainest_plan) == 208, "plan layout changed");
 _Static_assert(sizeof(trainest_plan_suggestion) == 48, "plan_suggestion layout changed");
+_Static_assert(sizeof(trainest_estimate_request) == TR_SIZE_ESTIMATE_REQUEST_0_2, "layout changed");
+_Static_assert(sizeof(trainest_estimate) == TR_SIZE_ESTIMATE_0_2, "layout changed");
+_Static_assert(sizeof(trainest_step_observation) == TR_SIZE_STEP_OBSERVATION_0_2, "layout changed");
+_Static_assert(sizeof(trainest_calibration_request) == TR_SIZE_CALIBRATION_REQUEST_0_2,
+               "layout changed");
+_Static_assert(sizeof(trainest_step_fit) == TR_SIZE_STEP_FIT_0_2, "layout changed");
+_Static_assert(sizeof(trainest_tradeoff) == TR_SIZE_TRADEOFF_0_2, "layout changed");
+_Static_assert(sizeof(trainest_tradeoff_point) == TR_SIZE_TRADEOFF_POINT_0_2, "layout changed");
 
 #endif

@@ -13,7 +13,8 @@
     X(TRAINEST_E_UNSUPPORTED,                                                                  \
       "the struct has non-zero fields beyond what this library version knows")                \
     X(TRAINEST_E_ZERO, "a count that must be positive is zero")                                \
-    X(TRAINEST_E_OVERFLOW, "an integer result does not fit in 64 bits")                        \
+    X(TRAINEST_E_OVERFLOW,                                                                     \
+      "a result does not fit: a count beyond 2^64 - 1 or a time beyond the double range")    \
     X(TRAINEST_E_NOT_DIVISIBLE,                                                                \
       "the global batch does not split evenly into micro-batches, accumulation steps and "    \
       "replicas")                                                                              \
@@ -25,7 +26,12 @@
     X(TRAINEST_E_EXCEEDS_CAP, "micro_batch is larger than max_micro_batch")                   \
     X(TRAINEST_E_NO_STEPS, "the rounding policies leave no optimizer step in the run")       \
     X(TRAINEST_E_PRESET_CONFLICT,                                                              \
-      "the preset fixes this policy; leave the field at its DEFAULT value")
+      "the preset fixes this policy; leave the field at its DEFAULT value")                   \
+    X(TRAINEST_E_NOT_FINITE, "a floating-point input is NaN or infinite")                      \
+    X(TRAINEST_E_OUT_OF_RANGE, "a floating-point input is outside its documented range")      \
+    X(TRAINEST_E_TOO_FEW_POINTS, "the fit needs at least two distinct observations")          \
+    X(TRAINEST_E_UNIDENTIFIABLE,                                                               \
+      "the observations cannot separate the model's parameters")
 
 const char *trainest_strerror(int status)
 {
@@ -69,6 +75,42 @@ const char *trainest_field_name(uint32_t field)
         [TRAINEST_FIELD_SAMPLER] = "sampler",
         [TRAINEST_FIELD_LAST_MICRO_BATCH] = "last_micro_batch",
         [TRAINEST_FIELD_ACCUM_TAIL] = "accum_tail",
+        [TRAINEST_FIELD_STEP_SOURCE] = "step_source",
+        [TRAINEST_FIELD_FLOOR_S] = "floor_s",
+        [TRAINEST_FIELD_FIXED_S] = "fixed_s",
+        [TRAINEST_FIELD_PER_SAMPLE_S] = "per_sample_s",
+        [TRAINEST_FIELD_LAUNCH_LAG_S] = "launch_lag_s",
+        [TRAINEST_FIELD_OPTIMIZER_S] = "optimizer_s",
+        [TRAINEST_FIELD_PARAMS] = "params",
+        [TRAINEST_FIELD_TOKENS_PER_SAMPLE] = "tokens_per_sample",
+        [TRAINEST_FIELD_FLOPS_PER_SAMPLE] = "flops_per_sample",
+        [TRAINEST_FIELD_PEAK_FLOPS_PER_S] = "peak_flops_per_s",
+        [TRAINEST_FIELD_EFFICIENCY_RATIO] = "efficiency_ratio",
+        [TRAINEST_FIELD_OBSERVED_STEP_S] = "observed_step_s",
+        [TRAINEST_FIELD_OBSERVED_MICRO_BATCH] = "observed_micro_batch",
+        [TRAINEST_FIELD_OBSERVED_GRAD_ACCUM_STEPS] = "observed_grad_accum_steps",
+        [TRAINEST_FIELD_RECOMPUTE] = "recompute",
+        [TRAINEST_FIELD_DATA_MODE] = "data_mode",
+        [TRAINEST_FIELD_DATA_SAMPLES_PER_S] = "data_samples_per_s",
+        [TRAINEST_FIELD_DATA_SAMPLES_PER_S_PER_WORKER] = "data_samples_per_s_per_worker",
+        [TRAINEST_FIELD_DATA_WORKERS] = "data_workers",
+        [TRAINEST_FIELD_H2D_BYTES_PER_SAMPLE] = "h2d_bytes_per_sample",
+        [TRAINEST_FIELD_H2D_BYTES_PER_S] = "h2d_bytes_per_s",
+        [TRAINEST_FIELD_GRAD_BYTES] = "grad_bytes",
+        [TRAINEST_FIELD_BUS_BYTES_PER_S] = "bus_bytes_per_s",
+        [TRAINEST_FIELD_LATENCY_S] = "latency_s",
+        [TRAINEST_FIELD_DEVICES_PER_NODE] = "devices_per_node",
+        [TRAINEST_FIELD_INTER_NODE_BYTES_PER_S] = "inter_node_bytes_per_s",
+        [TRAINEST_FIELD_COMM_OVERLAP_RATIO] = "comm_overlap_ratio",
+        [TRAINEST_FIELD_EVAL_S_PER_EPOCH] = "eval_s_per_epoch",
+        [TRAINEST_FIELD_CHECKPOINT_S] = "checkpoint_s",
+        [TRAINEST_FIELD_CHECKPOINTS_PER_EPOCH] = "checkpoints_per_epoch",
+        [TRAINEST_FIELD_STARTUP_S] = "startup_s",
+        [TRAINEST_FIELD_OBSERVATIONS] = "observations",
+        [TRAINEST_FIELD_OBSERVATION_MICRO_BATCH] = "observation.micro_batch",
+        [TRAINEST_FIELD_OBSERVATION_GRAD_ACCUM_STEPS] = "observation.grad_accum_steps",
+        [TRAINEST_FIELD_OBSERVATION_STEP_S] = "observation.step_s",
+        [TRAINEST_FIELD_CALIBRATION_FLAGS] = "calibration.flags",
     };
     if (field < sizeof names / sizeof names[0] && names[field])
         return names[field];
@@ -94,6 +136,20 @@ uint32_t trainest_struct_size(uint32_t id)
         return sizeof(trainest_plan);
     case TRAINEST_STRUCT_PLAN_SUGGESTION:
         return sizeof(trainest_plan_suggestion);
+    case TRAINEST_STRUCT_ESTIMATE_REQUEST:
+        return sizeof(trainest_estimate_request);
+    case TRAINEST_STRUCT_ESTIMATE:
+        return sizeof(trainest_estimate);
+    case TRAINEST_STRUCT_STEP_OBSERVATION:
+        return sizeof(trainest_step_observation);
+    case TRAINEST_STRUCT_CALIBRATION_REQUEST:
+        return sizeof(trainest_calibration_request);
+    case TRAINEST_STRUCT_STEP_FIT:
+        return sizeof(trainest_step_fit);
+    case TRAINEST_STRUCT_TRADEOFF:
+        return sizeof(trainest_tradeoff);
+    case TRAINEST_STRUCT_TRADEOFF_POINT:
+        return sizeof(trainest_tradeoff_point);
     }
     return 0;
 }

@@ -22,6 +22,10 @@ static const int all_statuses[] = {
     TRAINEST_E_EXCEEDS_CAP,
     TRAINEST_E_NO_STEPS,
     TRAINEST_E_PRESET_CONFLICT,
+    TRAINEST_E_NOT_FINITE,
+    TRAINEST_E_OUT_OF_RANGE,
+    TRAINEST_E_TOO_FEW_POINTS,
+    TRAINEST_E_UNIDENTIFIABLE,
 };
 #define N_STATUSES (sizeof all_statuses / sizeof all_statuses[0])
 
@@ -81,12 +85,15 @@ static void test_field_name_every_field(void **state)
     assert_string_equal(trainest_field_name(TRAINEST_FIELD_GLOBAL_BATCH), "global_batch");
     assert_string_equal(trainest_field_name(TRAINEST_FIELD_GRAD_ACCUM_STEPS), "grad_accum_steps");
     assert_string_equal(trainest_field_name(TRAINEST_FIELD_ACCUM_TAIL), "accum_tail");
-    for (uint32_t f = TRAINEST_FIELD_NONE; f <= TRAINEST_FIELD_ACCUM_TAIL; f++) {
+    assert_string_equal(trainest_field_name(TRAINEST_FIELD_BUS_BYTES_PER_S), "bus_bytes_per_s");
+    assert_string_equal(trainest_field_name(TRAINEST_FIELD_OBSERVATION_STEP_S),
+                        "observation.step_s");
+    for (uint32_t f = TRAINEST_FIELD_NONE; f <= TRAINEST_FIELD_CALIBRATION_FLAGS; f++) {
         assert_string_not_equal(trainest_field_name(f), "unknown");
         for (uint32_t g = 0; g < f; g++)
             assert_string_not_equal(trainest_field_name(f), trainest_field_name(g));
     }
-    assert_string_equal(trainest_field_name(TRAINEST_FIELD_ACCUM_TAIL + 1000), "unknown");
+    assert_string_equal(trainest_field_name(TRAINEST_FIELD_CALIBRATION_FLAGS + 1), "unknown");
     assert_string_equal(trainest_field_name(UINT32_MAX), "unknown");
 }
 
@@ -98,6 +105,17 @@ static void test_struct_size_reports_sizeof(void **state)
     assert_int_equal(trainest_struct_size(TRAINEST_STRUCT_PLAN), sizeof(trainest_plan));
     assert_int_equal(trainest_struct_size(TRAINEST_STRUCT_PLAN_SUGGESTION),
                      sizeof(trainest_plan_suggestion));
+    assert_int_equal(trainest_struct_size(TRAINEST_STRUCT_ESTIMATE_REQUEST),
+                     sizeof(trainest_estimate_request));
+    assert_int_equal(trainest_struct_size(TRAINEST_STRUCT_ESTIMATE), sizeof(trainest_estimate));
+    assert_int_equal(trainest_struct_size(TRAINEST_STRUCT_STEP_OBSERVATION),
+                     sizeof(trainest_step_observation));
+    assert_int_equal(trainest_struct_size(TRAINEST_STRUCT_CALIBRATION_REQUEST),
+                     sizeof(trainest_calibration_request));
+    assert_int_equal(trainest_struct_size(TRAINEST_STRUCT_STEP_FIT), sizeof(trainest_step_fit));
+    assert_int_equal(trainest_struct_size(TRAINEST_STRUCT_TRADEOFF), sizeof(trainest_tradeoff));
+    assert_int_equal(trainest_struct_size(TRAINEST_STRUCT_TRADEOFF_POINT),
+                     sizeof(trainest_tradeoff_point));
     assert_int_equal(trainest_struct_size(0), 0);
     assert_int_equal(trainest_struct_size(9999), 0);
 }
@@ -115,6 +133,18 @@ static void test_struct_layout_is_frozen(void **state)
     assert_int_equal(offsetof(trainest_plan, total_tokens), 200);
     assert_int_equal(sizeof(trainest_plan_suggestion), 48);
     assert_int_equal(offsetof(trainest_plan_suggestion, distance_ratio), 8);
+    /* The 0.2 layouts. */
+    assert_int_equal(sizeof(trainest_estimate_request), 240);
+    assert_int_equal(offsetof(trainest_estimate_request, params), 48);
+    assert_int_equal(offsetof(trainest_estimate_request, recompute), 112);
+    assert_int_equal(offsetof(trainest_estimate_request, startup_s), 232);
+    assert_int_equal(sizeof(trainest_estimate), 184);
+    assert_int_equal(offsetof(trainest_estimate, total_s), 64);
+    assert_int_equal(sizeof(trainest_step_observation), 32);
+    assert_int_equal(sizeof(trainest_calibration_request), 16);
+    assert_int_equal(sizeof(trainest_step_fit), 80);
+    assert_int_equal(sizeof(trainest_tradeoff), 56);
+    assert_int_equal(sizeof(trainest_tradeoff_point), 40);
 }
 
 static void test_request_init_defaults(void **state)

@@ -1,0 +1,393 @@
+/* SPDX-License-Identifier: MIT */
+/* The run-time estimate: a step-time model applied to every optimizer step
+ * of an exact plan, plus input pipeline, host-to-device copies, gradient
+ * all-reduce and per-epoch overheads (docs/time-model.md). */
+#include "estimate.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "abi.h"
+#include "intmath.h"
+#include "plan.h"
+#include "sizes.h"
+
+#define FAIL(status, fld)                                                                      \
+    do {                                                                                       \
+        *field = (fld);                                                                        \
+        return (status);                                                                       \
+    } while (0)
+
+/* A time, rate or size: finite and >= 0. */
+static int check_nonneg(double v, uint32_t fld, uint32_t *field)
+{
+    if (!isfinite(v))
+        FAIL(TRAINEST_E_NOT_FINITE, fld);
+    if (v < 0)
+        FAIL(TRAINEST_E_OUT_OF_RANGE, fld);
+    return TRAINEST_OK;
+}
+
+static int check_ratio(double v, uint32_t fld, uint32_t *field)
+{
+    int st = check_nonneg(v, fld, field);
+    if (st)
+        return st;
+    if (v > 1)
+        FAIL(TRAINEST_E_OUT_OF_RANGE, fld);
+    return TRAINEST_OK;
+}
+
+static int check_doubles(const trainest_estimate_request *rq, uint32_t *field)
+{
+    const struct {
+        double v;
+        uint32_t field;
+    } times[] = {
+        {rq->floor_s, TRAINEST_FIELD_FLOOR_S},
+        {rq->fixed_s, TRAINEST_FIELD_FIXED_S},
+        {rq->per_sample_s, TRAINEST_FIELD_PER_SAMPLE_S},
+        {rq->launch_lag_s, TRAINEST_FIELD_LAUNCH_LAG_S},
+        {rq->optimizer_s, TRAINEST_FIELD_OPTIMIZER_S},
+        {rq->flops_per_sample, TRAINEST_FIELD_FLOPS_PER_SAMPLE},
+        {rq->peak_flops_per_s, TRAINEST_FIELD_PEAK_FLOPS_PER_S},
+        {rq->observed_step_s, TRAINEST_FIELD_OBSERVED_STEP_S},
+        {rq->data_samples_per_s, TRAINEST_FIELD_DATA_SAMPLES_PER_S},
+        {rq->data_samples_per_s_per_worker, TRAINEST_FIELD_DATA_SAMPLES_PER_S_PER_WORKER},
+        {rq->h2d_bytes_per_s, TRAINEST_FIELD_H2D_BYTES_PER_S},
+        {rq->bus_bytes_per_s, TRAINEST_FIELD_BUS_BYTES_PER_S},
+        {rq->latency_s, TRAINEST_FIELD_LATENCY_S},
+        {rq->inter_node_bytes_per_s, TRAINEST_FIELD_INTER_NODE_BYTES_PER_S},
+        {rq->eval_s_per_epoch, TRAINEST_FIELD_EVAL_S_PER_EPOCH},
+        {rq->checkpoint_s, TRAINEST_FIELD_CHECKPOINT_S},
+        {rq->startup_s, TRAINEST_FIELD_STARTUP_S},
+    };
+    int st;
+    for (size_t i = 0; i < sizeof times / sizeof times[0]; i++)
+        if ((st = check_nonneg(times[i].v, times[i].field, field)))
+            return st;
+    if ((st = check_ratio(rq->efficiency_ratio, TRAINEST_FIELD_EFFICIENCY_RATIO, field)) ||
+        (st = check_ratio(rq->comm_overlap_ratio, TRAINEST_FIELD_COMM_OVERLAP_RATIO, field)))
+        return st;
+    return TRAINEST_OK;
+}
+
+/* Training FLOPs per sample, or 0 if unknown. Fails only on contradictions. */
+static int flops_per_sample(const trainest_estimate_request *rq, const trainest_plan *plan,
+                            double *out, uint64_t *tokens, uint32_t *field)
+{
+    *tokens = rq->tokens_per_sample ? rq->tokens_per_sample : plan->seq_len_tokens;
+    *out = 0;
+    if (rq->flops_per_sample > 0) {
+        if (rq->params)
+            FAIL(TRAINEST_E_INCONSISTENT, TRAINEST_FIELD_FLOPS_PER_SAMPLE);
+        *out = rq->flops_per_sample;
+    } else if (rq->params && *tokens) {
+        /* forward 2 + backward 4 FLOPs per parameter and token; full
+         * recompute runs the forward twice (Narayanan et al. 2021) */
+        double per_token = rq->recompute == TRAINEST_RECOMPUTE_FULL ? 8.0 : 6.0;
+        *out = per_token * (double)rq->params * (double)*tokens;
+    }
+    return TRAINEST_OK;
+}
+
+static double device_s(const struct tr_step_model *sm, double samples)
+{
+    return sm->fixed_s + sm->per_sample_s * samples;
+}
+
+/* Fit the efficiency from one measured step assumed device-bound:
+ * T = launch_lag + a * (fixed + per * m) + optimizer. */
+static int fit_efficiency(const trainest_estimate_request *rq, const trainest_plan *plan,
+                          struct tr_step_model *sm, uint32_t *field)
+{
+    const double m = (double)(rq->observed_micro_batch ? rq->observed_micro_batch : plan->micro_batch);
+    const double a = (double)(rq->observed_grad_accum_steps ? rq->observed_grad_accum_steps
+                                                            : plan->grad_accum_steps);
+    const double busy = rq->observed_step_s - sm->optimizer_s - sm->launch_lag_s;
+    if (busy <= a * sm->floor_s)
+        FAIL(TRAINEST_E_UNIDENTIFIABLE, TRAINEST_FIELD_OBSERVED_STEP_S); /* launch-bound */
+    const double per = (busy / a - sm->fixed_s) / m;
+    if (!(per > 0))
+        FAIL(TRAINEST_E_OUT_OF_RANGE, TRAINEST_FIELD_OBSERVED_STEP_S);
+    const double eff = sm->flops_per_sample / (sm->peak_flops_per_s * per);
+    if (!(eff > 0) || eff > 1 || !isfinite(eff))
+        FAIL(TRAINEST_E_OUT_OF_RANGE, TRAINEST_FIELD_OBSERVED_STEP_S); /* faster than peak */
+    sm->efficiency_ratio = eff;
+    return TRAINEST_OK;
+}
+
+int trainest_priv_step_model(struct tr_step_model *sm, const trainest_estimate_request *rq,
+                             const trainest_plan *plan, uint32_t *field)
+{
+    memset(sm, 0, sizeof *sm);
+    if (rq->step_source > TRAINEST_STEP_SOURCE_ANALYTIC)
+        FAIL(TRAINEST_E_UNKNOWN_ENUM, TRAINEST_FIELD_STEP_SOURCE);
+    if (rq->data_mode > TRAINEST_DATA_MODE_SERIAL)
+        FAIL(TRAINEST_E_UNKNOWN_ENUM, TRAINEST_FIELD_DATA_MODE);
+    if (rq->recompute > TRAINEST_RECOMPUTE_FULL)
+        FAIL(TRAINEST_E_UNKNOWN_ENUM, TRAINEST_FIELD_RECOMPUTE);
+    int st = check_doubles(rq, field);
+    if (st)
+        return st;
+
+    sm->floor_s = rq->floor_s;
+    sm->fixed_s = rq->fixed_s;
+    sm->per_sample_s = rq->per_sample_s;
+    sm->launch_lag_s = rq->launch_lag_s;
+    sm->optimizer_s = rq->optimizer_s;
+    sm->peak_flops_per_s = rq->peak_flops_per_s;
+    if ((st = flops_per_sample(rq, plan, &sm->flops_per_sample, &sm->tokens_per_sample, field)))
+        return st;
+
+    if (rq->step_source == TRAINEST_STEP_SOURCE_ANALYTIC) {
+        if (rq->per_sample_s != 0)
+            FAIL(TRAINEST_E_INCONSISTENT, TRAINEST_FIELD_PER_SAMPLE_S);
+        if (sm->flops_per_sample == 0)
+            FAIL(TRAINEST_E_UNDERSPECIFIED, rq->params ? TRAINEST_FIELD_TOKENS_PER_SAMPLE
+                                                       : TRAINEST_FIELD_FLOPS_PER_SAMPLE);
+        if (sm->peak_flops_per_s == 0)
+            FAIL(TRAINEST_E_UNDERSPECIFIED, TRAINEST_FIELD_PEAK_FLOPS_PER_S);
+        if (rq->efficiency_ratio > 0)
+            sm->efficiency_ratio = rq->efficiency_ratio;
+        else if (rq->observed_step_s > 0) {
+            if ((st = fit_efficiency(rq, plan, sm, field)))
+                return st;
+        } else
+            FAIL(TRAINEST_E_UNDERSPECIFIED, TRAINEST_FIELD_EFFICIENCY_RATIO);
+        sm->per_sample_s =
+            sm->flops_per_sample / (sm->peak_flops_per_s * sm->efficiency_ratio);
+        if (!isfinite(sm->per_sample_s))
+            FAIL(TRAINEST_E_OUT_OF_RANGE, TRAINEST_FIELD_FLOPS_PER_SAMPLE);
+    } else if (sm->floor_s == 0 && sm->fixed_s == 0 && sm->per_sample_s == 0) {
+        FAIL(TRAINEST_E_UNDERSPECIFIED, TRAINEST_FIELD_PER_SAMPLE_S);
+    }
+
+    /* Input pipeline, per replica. */
+    if (rq->data_samples_per_s > 0 && rq->data_samples_per_s_per_worker > 0)
+        FAIL(TRAINEST_E_INCONSISTENT, TRAINEST_FIELD_DATA_SAMPLES_PER_S);
+    sm->data_samples_per_s = rq->data_samples_per_s;
+    if (rq->data_samples_per_s_per_worker > 0)
+        sm->data_samples_per_s = rq->data_samples_per_s_per_worker *
+                                 (double)(rq->data_workers ? rq->data_workers : 1);
+    sm->serial_data = rq->data_mode == TRAINEST_DATA_MODE_SERIAL;
+
+    if (rq->h2d_bytes_per_sample) {
+        if (rq->h2d_bytes_per_s == 0)
+            FAIL(TRAINEST_E_UNDERSPECIFIED, TRAINEST_FIELD_H2D_BYTES_PER_S);
+        sm->h2d_s_per_sample = (double)rq->h2d_bytes_per_sample / rq->h2d_bytes_per_s;
+    }
+
+    /* Ring all-reduce over R replicas: 2 (R - 1) / R of the bytes cross each
+     * link, plus 2 (R - 1) hops of latency. A ring that spans nodes runs at
+     * the inter-node bandwidth. Exactly zero for one replica. */
+    const uint64_t R = plan->data_parallel;
+    if (rq->grad_bytes && R > 1) {
+        const bool multi_node = rq->devices_per_node && R > rq->devices_per_node;
+        const double bw = multi_node ? rq->inter_node_bytes_per_s : rq->bus_bytes_per_s;
+        if (bw == 0)
+            FAIL(TRAINEST_E_UNDERSPECIFIED, multi_node ? TRAINEST_FIELD_INTER_NODE_BYTES_PER_S
+                                                       : TRAINEST_FIELD_BUS_BYTES_PER_S);
+        const double hops = 2.0 * (double)(R - 1);
+        const double t = hops / (double)R * (double)rq->grad_bytes / bw + hops * rq->latency_s;
+        sm->comm_step_s = t * (1.0 - rq->comm_overlap_ratio);
+    }
+    return TRAINEST_OK;
+}
+
+/* The parts of one optimizer step. */
+struct step_parts {
+    double compute, optimizer, transfer, comm, stall;
+};
+
+/* An optimizer step of k micro-batches, the last of r samples, the others
+ * of m (per replica). The host launches k micro-batches while the device
+ * runs them; the device starts launch_lag_s behind. */
+static struct step_parts time_step(const struct tr_step_model *sm, double k, double m, double r)
+{
+    struct step_parts s;
+    const double host = k * sm->floor_s;
+    const double dev = sm->launch_lag_s + (k - 1) * device_s(sm, m) + device_s(sm, r);
+    s.compute = host > dev ? host : dev;
+    s.optimizer = sm->optimizer_s;
+    const double samples = (k - 1) * m + r;
+    s.transfer = samples * sm->h2d_s_per_sample;
+    s.comm = sm->comm_step_s;
+    s.stall = 0;
+    if (sm->data_samples_per_s > 0) {
+        const double data = samples / sm->data_samples_per_s;
+        const double busy = s.compute + s.optimizer + s.transfer + s.comm;
+        s.stall = sm->serial_data ? data : (data > busy ? data - busy : 0);
+    }
+    return s;
+}
+
+static void add_parts(struct step_parts *sum, struct step_parts s, double times)
+{
+    sum->compute += s.compute * times;
+    sum->optimizer += s.optimizer * times;
+    sum->transfer += s.transfer * times;
+    sum->comm += s.comm * times;
+    sum->stall += s.stall * times;
+}
+
+/* Every epoch has the same steps: (steps - 1) full windows and a last one. */
+static struct step_parts time_uniform_epochs(const trainest_plan *p, const struct tr_step_model *sm)
+{
+    struct step_parts sum = {0, 0, 0, 0, 0};
+    const double m = (double)p->micro_batch, a = (double)p->grad_accum_steps;
+    const double E = (double)p->epochs;
+    const uint64_t steps = p->optimizer_steps_per_epoch;
+    const uint64_t k = p->last_step_micro_batches;
+    const double last_samples = (double)(p->last_step_samples / p->data_parallel);
+    const double r = last_samples - (double)(k - 1) * m;
+    add_parts(&sum, time_step(sm, a, m, m), (double)(steps - 1) * E);
+    add_parts(&sum, time_step(sm, (double)k, m, r), E);
+    return sum;
+}
+
+/* Steps run on across epochs (CARRY, Megatron's stream, HF's older loop):
+ * average the windows, then credit the partial micro-batches. Exact when
+ * every window is equally launch- or device-bound. */
+static struct step_parts time_stream(const trainest_plan *p, const struct tr_step_model *sm)
+{
+    struct step_parts sum = {0, 0, 0, 0, 0};
+    const uint64_t m = p->micro_batch, a = p->grad_accum_steps;
+    const uint64_t S = p->total_optimizer_steps, M = p->total_micro_steps;
+    const uint64_t r = p->last_micro_batch_samples;
+    /* Only CARRY keeps partial micro-batches here (Megatron's and HF's are
+     * always full), and under CARRY every epoch runs to its end: one
+     * partial micro-batch per epoch. */
+    const uint64_t partials = r < m ? p->epochs : 0;
+    uint64_t stepped;
+    if (tr_mul_overflow(S, a, &stepped) || stepped > M)
+        stepped = M;
+    const uint64_t unstepped = M - stepped;
+    const uint64_t unstepped_partials = unstepped && partials ? 1 : 0;
+    const uint64_t stepped_partials = partials - unstepped_partials;
+
+    const double k = (double)stepped / (double)S;
+    struct step_parts full = time_step(sm, k, (double)m, (double)m);
+    const double host = k * sm->floor_s;
+    const double dev = sm->launch_lag_s + k * device_s(sm, (double)m);
+    const double saved = dev >= host ? device_s(sm, (double)m) - device_s(sm, (double)r) : 0;
+    full.compute -= saved * (double)stepped_partials / (double)S;
+    full.transfer -= (double)stepped_partials * (double)(m - r) * sm->h2d_s_per_sample / (double)S;
+    add_parts(&sum, full, (double)S);
+
+    /* The run's final, unstepped micro-batches: compute and copy only. */
+    const double t_m = fmax(sm->floor_s, device_s(sm, (double)m));
+    const double t_r = fmax(sm->floor_s, device_s(sm, (double)r));
+    sum.compute += (double)(unstepped - unstepped_partials) * t_m + (double)unstepped_partials * t_r;
+    const double tail_samples = (double)(unstepped * m - unstepped_partials * (m - r));
+    sum.transfer += tail_samples * sm->h2d_s_per_sample;
+    if (sm->data_samples_per_s > 0 && sm->serial_data)
+        sum.stall += tail_samples / sm->data_samples_per_s;
+    return sum;
+}
+
+void trainest_priv_estimate(trainest_estimate *e, const trainest_plan *p,
+                            const struct tr_step_model *sm, const trainest_estimate_request *rq)
+{
+    const double m = (double)p->micro_batch, a = (double)p->grad_accum_steps;
+    const double E = (double)p->epochs;
+    const bool uniform = p->preset != TRAINEST_PRESET_MEGATRON &&
+                         p->accum_tail != TRAINEST_ACCUM_TAIL_CARRY;
+    struct step_parts run = uniform ? time_uniform_epochs(p, sm) : time_stream(p, sm);
+    struct step_parts full = time_step(sm, a, m, m);
+
+    e->micro_batch_s = fmax(sm->floor_s, device_s(sm, m));
+    e->step_compute_s = full.compute;
+    e->step_transfer_s = full.transfer;
+    e->step_comm_s = full.comm;
+    e->step_data_stall_s = full.stall;
+    e->step_s = full.compute + full.optimizer + full.transfer + full.comm + full.stall;
+
+    e->compute_s = run.compute;
+    e->optimizer_s = run.optimizer;
+    e->transfer_s = run.transfer;
+    e->comm_s = run.comm;
+    e->data_stall_s = run.stall;
+    e->overhead_s = E * (rq->eval_s_per_epoch + rq->checkpoint_s * (double)rq->checkpoints_per_epoch) +
+                    rq->startup_s;
+    e->total_s = e->compute_s + e->optimizer_s + e->transfer_s + e->data_stall_s + e->comm_s +
+                 e->overhead_s;
+    e->epoch_s = (e->total_s - rq->startup_s) / E;
+
+    const double samples = (double)p->total_samples;
+    e->samples_per_s = e->total_s > 0 ? samples / e->total_s : 0;
+    e->tokens_per_s = e->samples_per_s * (double)sm->tokens_per_sample;
+    e->per_sample_s = sm->per_sample_s;
+    e->flops_per_sample = sm->flops_per_sample;
+    e->total_flops = sm->flops_per_sample * samples;
+    e->achieved_flops_per_s = e->total_s > 0 ? e->total_flops / e->total_s : 0;
+    e->efficiency_ratio = sm->efficiency_ratio;
+    if (sm->peak_flops_per_s > 0)
+        e->mfu_ratio = e->achieved_flops_per_s / (sm->peak_flops_per_s * (double)p->data_parallel);
+}
+
+/* Every output must be a finite number; a model that overflows the double
+ * range is reported, not returned as infinity. */
+static bool all_finite(const trainest_estimate *e)
+{
+    const double *v = &e->micro_batch_s;
+    const double *end = &e->mfu_ratio;
+    for (; v <= end; v++)
+        if (!isfinite(*v))
+            return false;
+    return true;
+}
+
+int trainest_estimate_request_init(trainest_estimate_request *out, uint32_t struct_size)
+{
+    if (!out)
+        return TRAINEST_E_NULL;
+    if (struct_size < TR_SIZE_ESTIMATE_REQUEST_0_2 || struct_size > TR_MAX_STRUCT_SIZE)
+        return TRAINEST_E_STRUCT_SIZE;
+    memset(out, 0, struct_size); /* every default is zero */
+    out->struct_size = struct_size;
+    return TRAINEST_OK;
+}
+
+int trainest_priv_estimate_checked(trainest_estimate *e, const trainest_plan_request *prq,
+                                   const trainest_estimate_request *rq, trainest_plan *plan)
+{
+    uint32_t *field = &e->invalid_field;
+    plan->struct_size = sizeof *plan;
+    int st = trainest_priv_plan_compute(plan, prq);
+    if (st)
+        FAIL(st, plan->invalid_field);
+    struct tr_step_model sm;
+    if ((st = trainest_priv_step_model(&sm, rq, plan, field)))
+        return st;
+    trainest_priv_estimate(e, plan, &sm, rq);
+    if (!all_finite(e))
+        FAIL(TRAINEST_E_OVERFLOW, TRAINEST_FIELD_NONE);
+    return TRAINEST_OK;
+}
+
+int trainest_estimate_run(trainest_estimate *out, const trainest_plan_request *plan_request,
+                          const trainest_estimate_request *request)
+{
+    int st = trainest_priv_check_output(out, TR_SIZE_ESTIMATE_0_2);
+    if (st)
+        return st;
+    trainest_estimate e;
+    memset(&e, 0, sizeof e);
+    trainest_plan_request prq;
+    trainest_estimate_request rq;
+    if ((st = trainest_priv_read_input(&prq, sizeof prq, plan_request, TR_SIZE_PLAN_REQUEST_0_1)) ||
+        (st = trainest_priv_read_input(&rq, sizeof rq, request, TR_SIZE_ESTIMATE_REQUEST_0_2))) {
+        e.invalid_field = st == TRAINEST_E_NULL ? TRAINEST_FIELD_NONE : TRAINEST_FIELD_STRUCT_SIZE;
+    } else {
+        trainest_plan plan;
+        st = trainest_priv_estimate_checked(&e, &prq, &rq, &plan);
+    }
+    if (st) {
+        uint32_t fld = e.invalid_field;
+        memset(&e, 0, sizeof e);
+        e.invalid_field = fld;
+    }
+    trainest_priv_write_output(out, &e, sizeof e);
+    return st;
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/* The time model's internals, shared by the estimate, the trade-off and
+ * later by the planner search. */
+#ifndef TRAINEST_ESTIMATE_H
+#define TRAINEST_ESTIMATE_H
+
+#include <stdbool.h>
+
+#include "trainest.h"
+
+/* A validated estimate request, reduced to what timing a step needs. */
+struct tr_step_model {
+    double floor_s, fixed_s, per_sample_s, launch_lag_s, optimizer_s;
+    double data_samples_per_s; /* per replica; 0 = unlimited */
+    double h2d_s_per_sample;   /* h2d bytes / bandwidth */
+    double comm_step_s;        /* exposed all-reduce per step (depends on R) */
+    bool serial_data;
+    double flops_per_sample, peak_flops_per_s, efficiency_ratio;
+    uint64_t tokens_per_sample;
+};
+
+/* Validate an estimate request against a computed plan and reduce it.
+ * Sets *field on failure. */
+int trainest_priv_step_model(struct tr_step_model *sm, const trainest_estimate_request *rq,
+                             const trainest_plan *plan, uint32_t *field);
+
+/* Time a computed plan. Fills every member of e except struct_size. */
+void trainest_priv_estimate(trainest_estimate *e, const trainest_plan *plan,
+                            const struct tr_step_model *sm, const trainest_estimate_request *rq);
+
+/* Plan a request and time it; on failure *e's invalid_field is set. */
+int trainest_priv_estimate_checked(trainest_estimate *e, const trainest_plan_request *prq,
+                                   const trainest_estimate_request *rq, trainest_plan *plan);
+
+#endif
