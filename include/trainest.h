@@ -36,7 +36,7 @@ extern "C" {
 /** Major version: changes only if the ABI breaks (it never has). */
 #define TRAINEST_VERSION_MAJOR 0
 /** Minor version: grows when functions or struct fields are appended. */
-#define TRAINEST_VERSION_MINOR 2
+#define TRAINEST_VERSION_MINOR 3
 /** Patch version: bug fixes only. */
 #define TRAINEST_VERSION_PATCH 0
 /** The version as one number, 10000 * major + 100 * minor + patch. */
@@ -138,7 +138,24 @@ typedef enum trainest_field {
     TRAINEST_FIELD_OBSERVATION_MICRO_BATCH = 47, /**< trainest_step_observation::micro_batch @since 0.2.0 */
     TRAINEST_FIELD_OBSERVATION_GRAD_ACCUM_STEPS = 48, /**< trainest_step_observation::grad_accum_steps @since 0.2.0 */
     TRAINEST_FIELD_OBSERVATION_STEP_S = 49, /**< trainest_step_observation::step_s @since 0.2.0 */
-    TRAINEST_FIELD_CALIBRATION_FLAGS = 50 /**< trainest_calibration_request::flags @since 0.2.0 */
+    TRAINEST_FIELD_CALIBRATION_FLAGS = 50, /**< trainest_calibration_request::flags @since 0.2.0 */
+    TRAINEST_FIELD_ZERO_STAGE = 51,       /**< trainest_memory_request::zero_stage @since 0.3.0 */
+    TRAINEST_FIELD_MEMORY_PARAMS = 52,    /**< trainest_memory_request::params @since 0.3.0 */
+    TRAINEST_FIELD_WEIGHT_BITS_PER_PARAM = 53, /**< trainest_memory_request::weight_bits_per_param @since 0.3.0 */
+    TRAINEST_FIELD_GRAD_BITS_PER_PARAM = 54, /**< trainest_memory_request::grad_bits_per_param @since 0.3.0 */
+    TRAINEST_FIELD_OPTIMIZER_BITS_PER_PARAM = 55, /**< trainest_memory_request::optimizer_bits_per_param @since 0.3.0 */
+    TRAINEST_FIELD_OVERHEAD_BYTES = 56,   /**< trainest_memory_request::overhead_bytes @since 0.3.0 */
+    TRAINEST_FIELD_STATIC_BYTES = 57,     /**< trainest_memory_request::static_bytes @since 0.3.0 */
+    TRAINEST_FIELD_ACTIVATION_BYTES_PER_SAMPLE = 58, /**< trainest_memory_request::activation_bytes_per_sample @since 0.3.0 */
+    TRAINEST_FIELD_DEVICE_MEMORY_BYTES = 59, /**< trainest_memory_request::device_memory_bytes @since 0.3.0 */
+    TRAINEST_FIELD_HEADROOM_RATIO = 60,   /**< trainest_memory_request::headroom_ratio @since 0.3.0 */
+    TRAINEST_FIELD_MEMORY_POINT_MICRO_BATCH = 61, /**< trainest_memory_point::micro_batch @since 0.3.0 */
+    TRAINEST_FIELD_MEMORY_POINT_PEAK_BYTES = 62, /**< trainest_memory_point::peak_bytes @since 0.3.0 */
+    TRAINEST_FIELD_GLOBAL_BATCH_MIN = 63, /**< trainest_search_request::global_batch_min @since 0.3.0 */
+    TRAINEST_FIELD_GLOBAL_BATCH_MAX = 64, /**< trainest_search_request::global_batch_max @since 0.3.0 */
+    TRAINEST_FIELD_GLOBAL_BATCH_STEP = 65, /**< trainest_search_request::global_batch_step @since 0.3.0 */
+    TRAINEST_FIELD_MAX_DEVICES = 66,      /**< trainest_search_request::max_devices @since 0.3.0 */
+    TRAINEST_FIELD_MEMORY_POINTS = 67     /**< The point array or count of a memory fit; see invalid_index. @since 0.3.0 */
 } trainest_field;
 
 /**
@@ -201,7 +218,14 @@ typedef enum trainest_struct_id {
     TRAINEST_STRUCT_CALIBRATION_REQUEST = 7, /**< ::trainest_calibration_request @since 0.2.0 */
     TRAINEST_STRUCT_STEP_FIT = 8,        /**< ::trainest_step_fit @since 0.2.0 */
     TRAINEST_STRUCT_TRADEOFF = 9,        /**< ::trainest_tradeoff @since 0.2.0 */
-    TRAINEST_STRUCT_TRADEOFF_POINT = 10  /**< ::trainest_tradeoff_point @since 0.2.0 */
+    TRAINEST_STRUCT_TRADEOFF_POINT = 10, /**< ::trainest_tradeoff_point @since 0.2.0 */
+    TRAINEST_STRUCT_MEMORY_REQUEST = 11, /**< ::trainest_memory_request @since 0.3.0 */
+    TRAINEST_STRUCT_MEMORY = 12,         /**< ::trainest_memory @since 0.3.0 */
+    TRAINEST_STRUCT_MEMORY_POINT = 13,   /**< ::trainest_memory_point @since 0.3.0 */
+    TRAINEST_STRUCT_MEMORY_FIT = 14,     /**< ::trainest_memory_fit @since 0.3.0 */
+    TRAINEST_STRUCT_SEARCH_REQUEST = 15, /**< ::trainest_search_request @since 0.3.0 */
+    TRAINEST_STRUCT_SEARCH = 16,         /**< ::trainest_search @since 0.3.0 */
+    TRAINEST_STRUCT_SEARCH_RESULT = 17   /**< ::trainest_search_result @since 0.3.0 */
 } trainest_struct_id;
 
 /**
@@ -670,6 +694,195 @@ TRAINEST_API int trainest_tradeoff_compute(trainest_tradeoff *out, trainest_trad
                                            uint32_t capacity, uint32_t *out_count,
                                            const trainest_plan_request *plan_request,
                                            const trainest_estimate_request *request);
+/** @} */
+
+/* ======================================================================== */
+/** @name Memory and the planner search (since 0.3.0)
+ * How much device memory a plan needs, the largest micro-batch that fits,
+ * and a search over (micro-batch, accumulation, replicas) ranked by the
+ * time model; see docs/memory.md.
+ * @{ */
+
+/** @brief Memory model of one device: a request. @since 0.3.0
+ *
+ * bytes(m) = static + activation_bytes_per_sample * m, where static is
+ * either the measured static_bytes, or the model states (weights,
+ * gradients and optimizer states, sharded by ZeRO over the data-parallel
+ * replicas) plus overhead_bytes. Initialise with trainest_memory_request_init().
+ */
+typedef struct trainest_memory_request {
+    uint32_t struct_size;              /**< Size of this struct as the caller knows it, in bytes. */
+    uint32_t zero_stage;               /**< ZeRO stage 0-3: 1 shards optimizer states, 2 also gradients, 3 also weights. Default 0. */
+    uint64_t params;                   /**< Model parameters; 0 when static_bytes is given. */
+    uint32_t weight_bits_per_param;    /**< Bits of weights per parameter. Default 16 (bf16/fp16). */
+    uint32_t grad_bits_per_param;      /**< Bits of gradients per parameter. Default 16. */
+    uint32_t optimizer_bits_per_param; /**< Bits of optimizer state per parameter. Default 96 (fp32 master, momentum, variance: mixed-precision Adam). */
+    uint32_t reserved0;                /**< Padding; must be 0. */
+    uint64_t overhead_bytes;           /**< Fixed per-device overhead (context, workspaces) added to the model states. Default 0. */
+    uint64_t static_bytes;             /**< Or: measured bytes before the first micro-batch (as trainest_memory_fit reports); used as is, not sharded. 0 = compute from params. */
+    uint64_t activation_bytes_per_sample; /**< Peak bytes that grow with each sample of the micro-batch. */
+    uint64_t device_memory_bytes;      /**< Device memory; 0 = unlimited. */
+    double headroom_ratio;             /**< Fraction of device memory kept free, in [0, 1). Default 0. */
+} trainest_memory_request;
+
+/** @brief Memory of one device for a plan. @since 0.3.0 */
+typedef struct trainest_memory {
+    uint32_t struct_size;          /**< Size of this struct as the caller knows it, in bytes. Set by the caller. */
+    uint32_t invalid_field;        /**< On failure, the ::trainest_field to blame. */
+    uint32_t fits;                 /**< 1 if total_bytes <= budget_bytes. */
+    uint32_t reserved0;            /**< Padding; always 0. */
+    uint64_t weights_bytes;        /**< Weights on this device after sharding (rounded up). */
+    uint64_t grads_bytes;          /**< Gradients on this device after sharding (rounded up). */
+    uint64_t optimizer_bytes;      /**< Optimizer states on this device after sharding (rounded up). */
+    uint64_t static_bytes;         /**< Everything that does not grow with the micro-batch. */
+    uint64_t activation_bytes;     /**< activation_bytes_per_sample * micro_batch. */
+    uint64_t total_bytes;          /**< static_bytes + activation_bytes. */
+    uint64_t budget_bytes;         /**< floor(device_memory_bytes * (1 - headroom_ratio)); UINT64_MAX if unlimited. */
+    uint64_t max_micro_batch;      /**< Largest micro-batch within the budget (0 if even the static part does not fit; UINT64_MAX if unlimited). */
+    double headroom_ratio;         /**< 1 - total_bytes / device_memory_bytes: negative when it does not fit; 0 if unlimited. */
+} trainest_memory;
+
+/** @brief One measured peak, for trainest_memory_calibrate(). @since 0.3.0 */
+typedef struct trainest_memory_point {
+    uint32_t struct_size; /**< Size of this struct as the caller knows it; the array's stride is element 0's. */
+    uint32_t reserved0;   /**< Padding; must be 0. */
+    uint64_t micro_batch; /**< Micro-batch, > 0. */
+    uint64_t peak_bytes;  /**< Measured peak device memory, > 0. */
+} trainest_memory_point;
+
+/** @brief The memory model fitted by trainest_memory_calibrate(). @since 0.3.0 */
+typedef struct trainest_memory_fit {
+    uint32_t struct_size;         /**< Size of this struct as the caller knows it, in bytes. Set by the caller. */
+    uint32_t invalid_field;       /**< On failure, the ::trainest_field to blame. */
+    uint32_t invalid_index;       /**< On failure about one point, its index; UINT32_MAX otherwise. */
+    uint32_t reserved0;           /**< Padding; always 0. */
+    uint64_t static_bytes;        /**< Fitted intercept, rounded up to a whole byte. */
+    uint64_t per_sample_bytes;    /**< Fitted slope, rounded up to a whole byte. */
+    double max_residual_ratio;    /**< Largest |predicted - measured| / measured, with the rounded values. */
+    uint64_t points;              /**< Points used. */
+} trainest_memory_fit;
+
+/** @brief What to search. @since 0.3.0 */
+typedef struct trainest_search_request {
+    uint32_t struct_size;       /**< Size of this struct as the caller knows it, in bytes. */
+    uint32_t reserved0;         /**< Padding; must be 0. */
+    uint64_t global_batch_min;  /**< Smallest global batch; 0 = the plan request's global_batch only. */
+    uint64_t global_batch_max;  /**< Largest global batch (inclusive); 0 = global_batch_min. */
+    uint64_t global_batch_step; /**< Step through the range; 0 = 1. */
+    uint64_t max_devices;       /**< Data-parallel replicas to try: 1 .. max_devices. Default 1. */
+} trainest_search_request;
+
+/** @brief One plan found by trainest_search_run(). @since 0.3.0 */
+typedef struct trainest_search_result {
+    uint32_t struct_size;      /**< Size of this struct as the caller knows it; the array's stride is element 0's. */
+    uint32_t reserved0;        /**< Padding; always 0. */
+    uint64_t global_batch;     /**< G (after the divisibility policy). */
+    uint64_t micro_batch;      /**< m. */
+    uint64_t grad_accum_steps; /**< a. */
+    uint64_t data_parallel;    /**< R. */
+    uint64_t total_optimizer_steps; /**< Steps of the run. */
+    uint64_t memory_bytes;     /**< Peak bytes per device. */
+    double headroom_ratio;     /**< 1 - memory_bytes / device memory (0 if unlimited). */
+    double step_s;             /**< Predicted full optimizer step, s. */
+    double total_s;            /**< Predicted run time, s: the ranking key. */
+} trainest_search_result;
+
+/** @brief The search's summary. @since 0.3.0 */
+typedef struct trainest_search {
+    uint32_t struct_size;          /**< Size of this struct as the caller knows it, in bytes. Set by the caller. */
+    uint32_t invalid_field;        /**< On failure, the ::trainest_field to blame. */
+    uint64_t candidates_evaluated; /**< (global batch, replicas, micro-batch) triples considered. */
+    uint64_t feasible;             /**< Candidates that passed every check and were timed. */
+    uint64_t rejected_not_divisible; /**< The split does not divide and the policy is ERROR (or rounding leaves no micro-batch). */
+    uint64_t rejected_does_not_fit;  /**< The micro-batch exceeds the memory budget or max_micro_batch. */
+    uint64_t rejected_overflow;      /**< A count or a time would overflow. */
+    uint64_t rejected_no_steps;      /**< The rounding policies leave no optimizer step. */
+    uint64_t duplicates;             /**< Candidates that rounding mapped onto a plan already found. */
+} trainest_search;
+
+/**
+ * @brief Set a memory request to its defaults (16/16/96 bits per parameter, ZeRO 0, no limit).
+ * @param[out] out The request to initialise.
+ * @param[in] struct_size The caller's sizeof(trainest_memory_request).
+ * @return ::TRAINEST_OK, ::TRAINEST_E_NULL or ::TRAINEST_E_STRUCT_SIZE.
+ * @since 0.3.0
+ */
+TRAINEST_API int trainest_memory_request_init(trainest_memory_request *out, uint32_t struct_size);
+
+/**
+ * @brief Device memory for a micro-batch on one of R replicas.
+ * @pre out->struct_size is set by the caller.
+ * @param[out] out The memory breakdown, the budget and the largest micro-batch that fits.
+ * @param[in] request The memory model.
+ * @param[in] micro_batch Samples per micro-batch (0: report the static part and max_micro_batch only).
+ * @param[in] data_parallel Replicas that ZeRO shards over, >= 1.
+ * @return ::TRAINEST_OK; ::TRAINEST_E_NULL, ::TRAINEST_E_STRUCT_SIZE,
+ *         ::TRAINEST_E_UNSUPPORTED, ::TRAINEST_E_ZERO (data_parallel),
+ *         ::TRAINEST_E_UNKNOWN_ENUM (zero_stage), ::TRAINEST_E_INCONSISTENT
+ *         (both params and static_bytes), ::TRAINEST_E_NOT_FINITE or
+ *         ::TRAINEST_E_OUT_OF_RANGE (headroom_ratio), ::TRAINEST_E_OVERFLOW.
+ *         Not fitting is not an error: see trainest_memory::fits.
+ * @since 0.3.0
+ */
+TRAINEST_API int trainest_memory_compute(trainest_memory *out, const trainest_memory_request *request,
+                                         uint64_t micro_batch, uint64_t data_parallel);
+
+/**
+ * @brief Fit static and per-sample bytes to measured peaks.
+ *
+ * The same robust fit as trainest_step_calibrate() (least absolute relative
+ * deviations), for the line static + per_sample * micro_batch.
+ * @pre out->struct_size is set; points[0].struct_size gives the stride.
+ * @param[out] out The fitted model.
+ * @param[in] points Array of count points.
+ * @param[in] count Number of points (2 to 65536).
+ * @return ::TRAINEST_OK; ::TRAINEST_E_NULL, ::TRAINEST_E_STRUCT_SIZE,
+ *         ::TRAINEST_E_UNSUPPORTED, ::TRAINEST_E_ZERO (a zero micro_batch or
+ *         peak), ::TRAINEST_E_TOO_FEW_POINTS (fewer than 2 distinct micro-batches),
+ *         ::TRAINEST_E_OUT_OF_RANGE (more than 65536 points), or
+ *         ::TRAINEST_E_UNIDENTIFIABLE (the fitted line is negative: memory
+ *         that shrinks with the micro-batch).
+ * @since 0.3.0
+ */
+TRAINEST_API int trainest_memory_calibrate(trainest_memory_fit *out, const trainest_memory_point *points,
+                                           uint32_t count);
+
+/**
+ * @brief Search every feasible plan and return the fastest.
+ *
+ * For each global batch in the range and each replica count R in
+ * 1..max_devices, every micro-batch m from 1 to G / R is a candidate; the
+ * plan request's divisibility policy decides what happens when m * R does
+ * not divide G. Candidates that fit the memory budget (and the plan
+ * request's max_micro_batch, if set) are timed with the estimate request.
+ * The best are returned in ascending order of total_s, ties broken by more
+ * headroom, then smaller global batch, fewer replicas and smaller
+ * micro-batch: a total order, so the result does not depend on the order of
+ * enumeration. The plan request's micro_batch and grad_accum_steps are
+ * ignored. Replica counts above the largest global batch are not tried.
+ * The work is sum over G and R of floor(G / R) candidates (ceil with
+ * ROUND_UP); an efficiency fitted from an observed step needs
+ * observed_micro_batch and observed_grad_accum_steps set.
+ * @pre out->struct_size is set; results[0].struct_size gives the stride when capacity > 0.
+ * @param[out] out Summary counts.
+ * @param[out] results The best plans, up to capacity (may be NULL if capacity is 0).
+ * @param[in] capacity Elements in results.
+ * @param[out] out_count Results written.
+ * @param[in] plan_request Dataset, epochs, preset and policies (and the global batch if no range).
+ * @param[in] estimate_request The time model.
+ * @param[in] memory_request The memory model.
+ * @param[in] search_request The ranges to search.
+ * @return ::TRAINEST_OK (also when nothing is feasible: *out_count is 0), or a
+ *         status from validating the requests (those of trainest_estimate_run()
+ *         and trainest_memory_compute(), and ::TRAINEST_E_ZERO,
+ *         ::TRAINEST_E_INCONSISTENT or ::TRAINEST_E_UNDERSPECIFIED for the ranges).
+ * @since 0.3.0
+ */
+TRAINEST_API int trainest_search_run(trainest_search *out, trainest_search_result *results, uint32_t capacity,
+                                     uint32_t *out_count, const trainest_plan_request *plan_request,
+                                     const trainest_estimate_request *estimate_request,
+                                     const trainest_memory_request *memory_request,
+                                     const trainest_search_request *search_request);
 /** @} */
 
 #ifdef __cplusplus

@@ -17,6 +17,13 @@
 #define TR_SIZE_STEP_FIT_0_2 80u
 #define TR_SIZE_TRADEOFF_0_2 56u
 #define TR_SIZE_TRADEOFF_POINT_0_2 40u
+#define TR_SIZE_MEMORY_REQUEST_0_3 72u
+#define TR_SIZE_MEMORY_0_3 88u
+#define TR_SIZE_MEMORY_POINT_0_3 24u
+#define TR_SIZE_MEMORY_FIT_0_3 48u
+#define TR_SIZE_SEARCH_REQUEST_0_3 40u
+#define TR_SIZE_SEARCH_0_3 64u
+#define TR_SIZE_SEARCH_RESULT_0_3 80u
 
 /* Fields are only ever appended, so the current size can only grow. */
 _Static_assert(sizeof(trainest_plan_request) >= TR_SIZE_PLAN_REQUEST_0_1, "plan_request shrank");
@@ -35,5 +42,12 @@ _Static_assert(sizeof(trainest_calibration_request) == TR_SIZE_CALIBRATION_REQUE
 _Static_assert(sizeof(trainest_step_fit) == TR_SIZE_STEP_FIT_0_2, "layout changed");
 _Static_assert(sizeof(trainest_tradeoff) == TR_SIZE_TRADEOFF_0_2, "layout changed");
 _Static_assert(sizeof(trainest_tradeoff_point) == TR_SIZE_TRADEOFF_POINT_0_2, "layout changed");
+_Static_assert(sizeof(trainest_memory_request) == TR_SIZE_MEMORY_REQUEST_0_3, "layout changed");
+_Static_assert(sizeof(trainest_memory) == TR_SIZE_MEMORY_0_3, "layout changed");
+_Static_assert(sizeof(trainest_memory_point) == TR_SIZE_MEMORY_POINT_0_3, "layout changed");
+_Static_assert(sizeof(trainest_memory_fit) == TR_SIZE_MEMORY_FIT_0_3, "layout changed");
+_Static_assert(sizeof(trainest_search_request) == TR_SIZE_SEARCH_REQUEST_0_3, "layout changed");
+_Static_assert(sizeof(trainest_search) == TR_SIZE_SEARCH_0_3, "layout changed");
+_Static_assert(sizeof(trainest_search_result) == TR_SIZE_SEARCH_RESULT_0_3, "layout changed");
 
 #endif

@@ -111,6 +111,23 @@ const char *trainest_field_name(uint32_t field)
         [TRAINEST_FIELD_OBSERVATION_GRAD_ACCUM_STEPS] = "observation.grad_accum_steps",
         [TRAINEST_FIELD_OBSERVATION_STEP_S] = "observation.step_s",
         [TRAINEST_FIELD_CALIBRATION_FLAGS] = "calibration.flags",
+        [TRAINEST_FIELD_ZERO_STAGE] = "zero_stage",
+        [TRAINEST_FIELD_MEMORY_PARAMS] = "memory.params",
+        [TRAINEST_FIELD_WEIGHT_BITS_PER_PARAM] = "weight_bits_per_param",
+        [TRAINEST_FIELD_GRAD_BITS_PER_PARAM] = "grad_bits_per_param",
+        [TRAINEST_FIELD_OPTIMIZER_BITS_PER_PARAM] = "optimizer_bits_per_param",
+        [TRAINEST_FIELD_OVERHEAD_BYTES] = "overhead_bytes",
+        [TRAINEST_FIELD_STATIC_BYTES] = "static_bytes",
+        [TRAINEST_FIELD_ACTIVATION_BYTES_PER_SAMPLE] = "activation_bytes_per_sample",
+        [TRAINEST_FIELD_DEVICE_MEMORY_BYTES] = "device_memory_bytes",
+        [TRAINEST_FIELD_HEADROOM_RATIO] = "headroom_ratio",
+        [TRAINEST_FIELD_MEMORY_POINT_MICRO_BATCH] = "memory_point.micro_batch",
+        [TRAINEST_FIELD_MEMORY_POINT_PEAK_BYTES] = "memory_point.peak_bytes",
+        [TRAINEST_FIELD_GLOBAL_BATCH_MIN] = "global_batch_min",
+        [TRAINEST_FIELD_GLOBAL_BATCH_MAX] = "global_batch_max",
+        [TRAINEST_FIELD_GLOBAL_BATCH_STEP] = "global_batch_step",
+        [TRAINEST_FIELD_MAX_DEVICES] = "max_devices",
+        [TRAINEST_FIELD_MEMORY_POINTS] = "memory_points",
     };
     if (field < sizeof names / sizeof names[0] && names[field])
         return names[field];
@@ -150,6 +167,20 @@ uint32_t trainest_struct_size(uint32_t id)
         return sizeof(trainest_tradeoff);
     case TRAINEST_STRUCT_TRADEOFF_POINT:
         return sizeof(trainest_tradeoff_point);
+    case TRAINEST_STRUCT_MEMORY_REQUEST:
+        return sizeof(trainest_memory_request);
+    case TRAINEST_STRUCT_MEMORY:
+        return sizeof(trainest_memory);
+    case TRAINEST_STRUCT_MEMORY_POINT:
+        return sizeof(trainest_memory_point);
+    case TRAINEST_STRUCT_MEMORY_FIT:
+        return sizeof(trainest_memory_fit);
+    case TRAINEST_STRUCT_SEARCH_REQUEST:
+        return sizeof(trainest_search_request);
+    case TRAINEST_STRUCT_SEARCH:
+        return sizeof(trainest_search);
+    case TRAINEST_STRUCT_SEARCH_RESULT:
+        return sizeof(trainest_search_result);
     }
     return 0;
 }

@@ -29,6 +29,9 @@ static const int all_statuses[] = {
 };
 #define N_STATUSES (sizeof all_statuses / sizeof all_statuses[0])
 
+/* The highest trainest_field of this release. */
+#define TRAINEST_LAST_FIELD TRAINEST_FIELD_MEMORY_POINTS
+
 static void test_version_header_matches_runtime(void **state)
 {
     (void)state;
@@ -88,12 +91,12 @@ static void test_field_name_every_field(void **state)
     assert_string_equal(trainest_field_name(TRAINEST_FIELD_BUS_BYTES_PER_S), "bus_bytes_per_s");
     assert_string_equal(trainest_field_name(TRAINEST_FIELD_OBSERVATION_STEP_S),
                         "observation.step_s");
-    for (uint32_t f = TRAINEST_FIELD_NONE; f <= TRAINEST_FIELD_CALIBRATION_FLAGS; f++) {
+    for (uint32_t f = TRAINEST_FIELD_NONE; f <= TRAINEST_LAST_FIELD; f++) {
         assert_string_not_equal(trainest_field_name(f), "unknown");
         for (uint32_t g = 0; g < f; g++)
             assert_string_not_equal(trainest_field_name(f), trainest_field_name(g));
     }
-    assert_string_equal(trainest_field_name(TRAINEST_FIELD_CALIBRATION_FLAGS + 1), "unknown");
+    assert_string_equal(trainest_field_name(TRAINEST_LAST_FIELD + 1), "unknown");
     assert_string_equal(trainest_field_name(UINT32_MAX), "unknown");
 }
 
@@ -116,6 +119,17 @@ static void test_struct_size_reports_sizeof(void **state)
     assert_int_equal(trainest_struct_size(TRAINEST_STRUCT_TRADEOFF), sizeof(trainest_tradeoff));
     assert_int_equal(trainest_struct_size(TRAINEST_STRUCT_TRADEOFF_POINT),
                      sizeof(trainest_tradeoff_point));
+    assert_int_equal(trainest_struct_size(TRAINEST_STRUCT_MEMORY_REQUEST),
+                     sizeof(trainest_memory_request));
+    assert_int_equal(trainest_struct_size(TRAINEST_STRUCT_MEMORY), sizeof(trainest_memory));
+    assert_int_equal(trainest_struct_size(TRAINEST_STRUCT_MEMORY_POINT),
+                     sizeof(trainest_memory_point));
+    assert_int_equal(trainest_struct_size(TRAINEST_STRUCT_MEMORY_FIT), sizeof(trainest_memory_fit));
+    assert_int_equal(trainest_struct_size(TRAINEST_STRUCT_SEARCH_REQUEST),
+                     sizeof(trainest_search_request));
+    assert_int_equal(trainest_struct_size(TRAINEST_STRUCT_SEARCH), sizeof(trainest_search));
+    assert_int_equal(trainest_struct_size(TRAINEST_STRUCT_SEARCH_RESULT),
+                     sizeof(trainest_search_result));
     assert_int_equal(trainest_struct_size(0), 0);
     assert_int_equal(trainest_struct_size(9999), 0);
 }
@@ -145,6 +159,16 @@ static void test_struct_layout_is_frozen(void **state)
     assert_int_equal(sizeof(trainest_step_fit), 80);
     assert_int_equal(sizeof(trainest_tradeoff), 56);
     assert_int_equal(sizeof(trainest_tradeoff_point), 40);
+    /* The 0.3 layouts. */
+    assert_int_equal(sizeof(trainest_memory_request), 72);
+    assert_int_equal(offsetof(trainest_memory_request, headroom_ratio), 64);
+    assert_int_equal(sizeof(trainest_memory), 88);
+    assert_int_equal(sizeof(trainest_memory_point), 24);
+    assert_int_equal(sizeof(trainest_memory_fit), 48);
+    assert_int_equal(sizeof(trainest_search_request), 40);
+    assert_int_equal(sizeof(trainest_search), 64);
+    assert_int_equal(sizeof(trainest_search_result), 80);
+    assert_int_equal(offsetof(trainest_search_result, total_s), 72);
 }
 
 static void test_request_init_defaults(void **state)

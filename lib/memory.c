@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: MIT */
+/* Device memory: model states sharded by ZeRO, activations linear in the
+ * micro-batch, the budget after headroom, the largest micro-batch that fits,
+ * and the robust fit of measured peaks (docs/memory.md). */
+#include "memory.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "abi.h"
+#include "fit.h"
+#include "intmath.h"
+#include "sizes.h"
+
+#define FAIL(status, fld)                                                                      \
+    do {                                                                                       \
+        *field = (fld);                                                                        \
+        return (status);                                                                       \
+    } while (0)
+
+#define MAX_POINTS 65536u
+#define IRLS_ITERATIONS 60
+
+__extension__ typedef unsigned __int128 tr_u128;
+
+int trainest_priv_memory_check(const trainest_memory_request *rq, uint32_t *field)
+{
+    if (rq->zero_stage > 3)
+        FAIL(TRAINEST_E_UNKNOWN_ENUM, TRAINEST_FIELD_ZERO_STAGE);
+    if (rq->reserved0)
+        FAIL(TRAINEST_E_UNSUPPORTED, TRAINEST_FIELD_STRUCT_SIZE);
+    if (rq->params && rq->static_bytes)
+        FAIL(TRAINEST_E_INCONSISTENT, TRAINEST_FIELD_STATIC_BYTES);
+    if (!isfinite(rq->headroom_ratio))
+        FAIL(TRAINEST_E_NOT_FINITE, TRAINEST_FIELD_HEADROOM_RATIO);
+    if (rq->headroom_ratio < 0 || rq->headroom_ratio >= 1)
+        FAIL(TRAINEST_E_OUT_OF_RANGE, TRAINEST_FIELD_HEADROOM_RATIO);
+    return TRAINEST_OK;
+}
+
+/* Bytes of `bits` per element for ceil(params / shards) elements. */
+static uint64_t state_bytes(uint64_t params, uint64_t shards, uint32_t bits, bool *overflow)
+{
+    const uint64_t elements = tr_div_ceil(params, shards);
+    const tr_u128 total_bits = (tr_u128)elements * bits;
+    const tr_u128 bytes = total_bits / 8 + (total_bits % 8 != 0);
+    if (bytes > UINT64_MAX)
+        *overflow = true;
+    return (uint64_t)bytes;
+}
+
+/* A real number that should be a whole byte count: values within a relative
+ * 1e-12 of an integer are that integer (a decimal ratio such as 0.1 is not
+ * exact in binary), everything else rounds in the named direction. */
+static long double snap(long double x)
+{
+    const long double r = nearbyintl(x);
+    return fabsl(x - r) <= 1e-12L * (fabsl(x) > 1 ? fabsl(x) : 1) ? r : x;
+}
+
+/* floor(device * (1 - headroom)); long double keeps 64 bits of mantissa
+ * on x86-64, so device sizes up to 2^64 are not rounded first. */
+static uint64_t budget(uint64_t device, double headroom)
+{
+    if (!device)
+        return UINT64_MAX;
+    const long double b = snap((long double)device * (1.0L - (long double)headroom));
+    if (b >= (long double)device)
+        return device;
+    return (uint64_t)floorl(b);
+}
+
+int trainest_priv_memory(trainest_memory *m, const trainest_memory_request *rq,
+                         uint64_t micro_batch, uint64_t data_parallel, uint32_t *field)
+{
+    const uint32_t size = m->struct_size;
+    memset(m, 0, sizeof *m);
+    m->struct_size = size;
+    if (rq->static_bytes) {
+        m->static_bytes = rq->static_bytes;
+    } else {
+        const uint64_t R = data_parallel, z = rq->zero_stage;
+        bool overflow = false;
+        m->weights_bytes = state_bytes(rq->params, z >= 3 ? R : 1, rq->weight_bits_per_param, &overflow);
+        m->grads_bytes = state_bytes(rq->params, z >= 2 ? R : 1, rq->grad_bits_per_param, &overflow);
+        m->optimizer_bytes =
+            state_bytes(rq->params, z >= 1 ? R : 1, rq->optimizer_bits_per_param, &overflow);
+        if (overflow || tr_add_overflow(m->weights_bytes, m->grads_bytes, &m->static_bytes) ||
+            tr_add_overflow(m->static_bytes, m->optimizer_bytes, &m->static_bytes) ||
+            tr_add_overflow(m->static_bytes, rq->overhead_bytes, &m->static_bytes))
+            FAIL(TRAINEST_E_OVERFLOW, TRAINEST_FIELD_MEMORY_PARAMS);
+    }
+    if (tr_mul_overflow(rq->activation_bytes_per_sample, micro_batch, &m->activation_bytes))
+        FAIL(TRAINEST_E_OVERFLOW, TRAINEST_FIELD_ACTIVATION_BYTES_PER_SAMPLE);
+    if (tr_add_overflow(m->static_bytes, m->activation_bytes, &m->total_bytes))
+        FAIL(TRAINEST_E_OVERFLOW, TRAINEST_FIELD_ACTIVATION_BYTES_PER_SAMPLE);
+    m->budget_bytes = budget(rq->device_memory_bytes, rq->headroom_ratio);
+    if (m->budget_bytes == UINT64_MAX && !rq->device_memory_bytes)
+        m->max_micro_batch = UINT64_MAX;
+    else if (m->budget_bytes < m->static_bytes)
+        m->max_micro_batch = 0;
+    else if (!rq->activation_bytes_per_sample)
+        m->max_micro_batch = UINT64_MAX;
+    else
+        m->max_micro_batch = (m->budget_bytes - m->static_bytes) / rq->activation_bytes_per_sample;
+    m->fits = m->total_bytes <= m->budget_bytes;
+    if (rq->device_memory_bytes)
+        m->headroom_ratio = 1.0 - (double)m->total_bytes / (double)rq->device_memory_bytes;
+    return TRAINEST_OK;
+}
+
+int trainest_memory_request_init(trainest_memory_request *out, uint32_t struct_size)
+{
+    if (!out)
+        return TRAINEST_E_NULL;
+    if (struct_size < TR_SIZE_MEMORY_REQUEST_0_3 || struct_size > TR_MAX_STRUCT_SIZE)
+        return TRAINEST_E_STRUCT_SIZE;
+    trainest_memory_request d;
+    memset(&d, 0, sizeof d);
+    d.struct_size = struct_size;
+    /* mixed-precision Adam: 2 + 2 + 12 bytes per parameter (ZeRO paper) */
+    d.weight_bits_per_param = 16;
+    d.grad_bits_per_param = 16;
+    d.optimizer_bits_per_param = 96;
+    memset(out, 0, struct_size);
+    memcpy(out, &d, struct_size < sizeof d ? struct_size : sizeof d);
+    return TRAINEST_OK;
+}
+
+int trainest_memory_compute(trainest_memory *out, const trainest_memory_request *request,
+                            uint64_t micro_batch, uint64_t data_parallel)
+{
+    int st = trainest_priv_check_output(out, TR_SIZE_MEMORY_0_3);
+    if (st)
+        return st;
+    trainest_memory m;
+    memset(&m, 0, sizeof m);
+    m.struct_size = sizeof m;
+    trainest_memory_request rq;
+    uint32_t field = TRAINEST_FIELD_NONE;
+    if ((st = trainest_priv_read_input(&rq, sizeof rq, request, TR_SIZE_MEMORY_REQUEST_0_3)))
+        field = st == TRAINEST_E_NULL ? TRAINEST_FIELD_NONE : TRAINEST_FIELD_STRUCT_SIZE;
+    else if (!data_parallel) {
+        st = TRAINEST_E_ZERO;
+        field = TRAINEST_FIELD_DATA_PARALLEL;
+    } else if (!(st = trainest_priv_memory_check(&rq, &field)))
+        st = trainest_priv_memory(&m, &rq, micro_batch, data_parallel, &field);
+    if (st) {
+        memset(&m, 0, sizeof m);
+        m.invalid_field = field;
+    }
+    trainest_priv_write_output(out, &m, sizeof m);
+    return st;
+}
+
+/* ---- Fitting measured peaks ---------------------------------------------- */
+
+static void point(const unsigned char *base, size_t stride, uint32_t i, double *m, double *peak)
+{
+    trainest_memory_point p;
+    memcpy(&p, base + (size_t)i * stride, sizeof p);
+    *m = (double)p.micro_batch;
+    *peak = (double)p.peak_bytes;
+}
+
+static int check_points(const unsigned char *base, size_t stride, uint32_t count,
+                        trainest_memory_fit *f)
+{
+    uint64_t m0 = 0;
+    bool distinct = false;
+    for (uint32_t i = 0; i < count; i++) {
+        trainest_memory_point p;
+        const unsigned char *el = base + (size_t)i * stride;
+        int st = trainest_priv_read_input(&p, sizeof p, el, TR_SIZE_MEMORY_POINT_0_3);
+        uint32_t size;
+        memcpy(&size, el, sizeof size);
+        if (st == TRAINEST_OK && size != stride)
+            st = TRAINEST_E_STRUCT_SIZE;
+        if (st == TRAINEST_OK && p.reserved0)
+            st = TRAINEST_E_UNSUPPORTED;
+        f->invalid_index = i;
+        if (st) {
+            f->invalid_field = TRAINEST_FIELD_STRUCT_SIZE;
+            return st;
+        }
+        if (!p.micro_batch || !p.peak_bytes) {
+            f->invalid_field = p.micro_batch ? TRAINEST_FIELD_MEMORY_POINT_PEAK_BYTES
+                                             : TRAINEST_FIELD_MEMORY_POINT_MICRO_BATCH;
+            return TRAINEST_E_ZERO;
+        }
+        if (i == 0)
+            m0 = p.micro_batch;
+        else if (p.micro_batch != m0)
+            distinct = true;
+    }
+    f->invalid_index = UINT32_MAX;
+    if (!distinct) {
+        f->invalid_field = TRAINEST_FIELD_MEMORY_POINTS;
+        return TRAINEST_E_TOO_FEW_POINTS;
+    }
+    return TRAINEST_OK;
+}
+
+/* Least absolute relative deviations for peak = s + p * m, by IRLS. */
+static int fit_line(const unsigned char *base, size_t stride, uint32_t count, trainest_memory_fit *f)
+{
+    double beta[2] = {0, 0};
+    for (int it = 0; it < IRLS_ITERATIONS; it++) {
+        struct tr_normal_eq ne;
+        trainest_priv_normal_init(&ne, 2);
+        for (uint32_t i = 0; i < count; i++) {
+            double m, y;
+            point(base, stride, i, &m, &y);
+            const double x[2] = {1, m};
+            double w = 1.0 / (y * y);
+            if (it > 0) {
+                const double r = fabs(beta[0] + beta[1] * m - y) / y;
+                w /= r > 1e-9 ? r : 1e-9;
+            }
+            trainest_priv_normal_add(&ne, x, y, w);
+        }
+        if (!trainest_priv_normal_solve(&ne, beta)) {
+            f->invalid_field = TRAINEST_FIELD_MEMORY_POINTS;
+            return TRAINEST_E_UNIDENTIFIABLE;
+        }
+    }
+    /* Memory never shrinks with the micro-batch; a negative intercept is a
+     * line the data cannot support either. */
+    if (!(beta[0] >= 0) || !(beta[1] >= 0) || beta[0] >= 1.8e19 || beta[1] >= 1.8e19) {
+        f->invalid_field = TRAINEST_FIELD_MEMORY_POINTS;
+        return TRAINEST_E_UNIDENTIFIABLE;
+    }
+    f->static_bytes = (uint64_t)ceill(snap(beta[0]));
+    f->per_sample_bytes = (uint64_t)ceill(snap(beta[1]));
+    double max_r = 0;
+    for (uint32_t i = 0; i < count; i++) {
+        double m, y;
+        point(base, stride, i, &m, &y);
+        const double r = fabs((double)f->static_bytes + (double)f->per_sample_bytes * m - y) / y;
+        max_r = r > max_r ? r : max_r;
+    }
+    f->max_residual_ratio = max_r;
+    f->points = count;
+    return TRAINEST_OK;
+}
+
+int trainest_memory_calibrate(trainest_memory_fit *out, const trainest_memory_point *points,
+                              uint32_t count)
+{
+    int st = trainest_priv_check_output(out, TR_SIZE_MEMORY_FIT_0_3);
+    if (st)
+        return st;
+    trainest_memory_fit f;
+    memset(&f, 0, sizeof f);
+    f.invalid_index = UINT32_MAX;
+    if (count < 2 || count > MAX_POINTS) {
+        st = count < 2 ? TRAINEST_E_TOO_FEW_POINTS : TRAINEST_E_OUT_OF_RANGE;
+        f.invalid_field = TRAINEST_FIELD_MEMORY_POINTS;
+    } else if (!points) {
+        st = TRAINEST_E_NULL;
+        f.invalid_field = TRAINEST_FIELD_MEMORY_POINTS;
+    } else {
+        uint32_t stride;
+        memcpy(&stride, points, sizeof stride);
+        const unsigned char *base = (const unsigned char *)points;
+        if (stride < TR_SIZE_MEMORY_POINT_0_3 || stride > TR_MAX_STRUCT_SIZE) {
+            st = TRAINEST_E_STRUCT_SIZE;
+            f.invalid_field = TRAINEST_FIELD_STRUCT_SIZE;
+            f.invalid_index = 0;
+        } else if (!(st = check_points(base, stride, count, &f))) {
+            st = fit_line(base, stride, count, &f);
+        }
+    }
+    if (st) {
+        trainest_memory_fit z;
+        memset(&z, 0, sizeof z);
+        z.invalid_field = f.invalid_field;
+        z.invalid_index = f.invalid_index;
+        f = z;
+    }
+    trainest_priv_write_output(out, &f, sizeof f);
+    return st;
+}

@@ -1,0 +1,362 @@
+/* SPDX-License-Identifier: MIT */
+/* The planner search: every (global batch, replicas, micro-batch) in the
+ * requested ranges, checked for divisibility and memory, timed, and the best
+ * K kept in a heap that lives in the caller's result array (docs/memory.md). */
+#include <string.h>
+
+#include "abi.h"
+#include "estimate.h"
+#include "intmath.h"
+#include "memory.h"
+#include "plan.h"
+#include "sizes.h"
+
+struct search_ctx {
+    trainest_search *summary;
+    unsigned char *results;
+    uint32_t stride, capacity, count;
+    trainest_plan_request prq;
+    const trainest_estimate_request *erq;
+    const trainest_memory_request *mrq;
+    uint64_t micro_cap; /* the plan request's max_micro_batch, 0 = none */
+    /* per replica count, recomputed when R changes */
+    uint64_t R, static_bytes, max_micro_batch;
+    struct tr_step_model sm;
+    bool sm_valid;
+};
+
+/* ---- The result heap: the worst kept result at index 0 --------------------- */
+
+static trainest_search_result get(const struct search_ctx *c, uint32_t i)
+{
+    trainest_search_result r;
+    memcpy(&r, c->results + (size_t)i * c->stride, sizeof r);
+    return r;
+}
+
+static void put(struct search_ctx *c, uint32_t i, const trainest_search_result *r)
+{
+    memcpy(c->results + (size_t)i * c->stride, r, sizeof *r);
+}
+
+/* A total order: faster, then more headroom, then smaller G, R, m. */
+static bool better(const trainest_search_result *x, const trainest_search_result *y)
+{
+    if (x->total_s != y->total_s)
+        return x->total_s < y->total_s;
+    if (x->headroom_ratio != y->headroom_ratio)
+        return x->headroom_ratio > y->headroom_ratio;
+    if (x->global_batch != y->global_batch)
+        return x->global_batch < y->global_batch;
+    if (x->data_parallel != y->data_parallel)
+        return x->data_parallel < y->data_parallel;
+    return x->micro_batch < y->micro_batch;
+}
+
+static void sift_down(struct search_ctx *c, uint32_t i, uint32_t n)
+{
+    trainest_search_result x = get(c, i);
+    for (;;) {
+        uint32_t child = 2 * i + 1;
+        if (child >= n)
+            break;
+        trainest_search_result a = get(c, child);
+        if (child + 1 < n) {
+            trainest_search_result b = get(c, child + 1);
+            if (better(&a, &b)) { /* the worse child rises */
+                a = b;
+                child++;
+            }
+        }
+        if (!better(&x, &a))
+            break;
+        put(c, i, &a);
+        i = child;
+    }
+    put(c, i, &x);
+}
+
+static void offer(struct search_ctx *c, const trainest_search_result *r)
+{
+    if (c->count < c->capacity) {
+        uint32_t i = c->count++;
+        while (i > 0) { /* sift up: the worse rises */
+            uint32_t parent = (i - 1) / 2;
+            trainest_search_result p = get(c, parent);
+            if (!better(&p, r))
+                break;
+            put(c, i, &p);
+            i = parent;
+        }
+        put(c, i, r);
+    } else if (c->capacity) {
+        trainest_search_result worst = get(c, 0);
+        if (better(r, &worst)) {
+            put(c, 0, r);
+            sift_down(c, 0, c->count);
+        }
+    }
+}
+
+/* Heap sort in place: best first. */
+static void finish_heap(struct search_ctx *c)
+{
+    for (uint32_t n = c->count; n > 1; n--) {
+        trainest_search_result worst = get(c, 0), last = get(c, n - 1);
+        put(c, n - 1, &worst);
+        put(c, 0, &last);
+        sift_down(c, 0, n - 1);
+    }
+    for (uint32_t i = 0; i < c->count; i++) {
+        /* each element: its struct_size, known fields, zeroed unknown tail */
+        trainest_search_result r = get(c, i);
+        r.struct_size = c->stride;
+        unsigned char *dst = c->results + (size_t)i * c->stride;
+        memcpy(dst, &c->stride, sizeof c->stride);
+        trainest_priv_write_output(dst, &r, sizeof r);
+    }
+}
+
+/* ---- Candidates ------------------------------------------------------------ */
+
+/* The split (G', a) of request G for m * R under the divisibility policy;
+ * false if there is none. */
+static bool split(uint64_t G, uint64_t q, uint32_t policy, uint64_t *a, uint64_t *G_out)
+{
+    uint64_t n = G / q;
+    if (G % q) {
+        if (policy == TRAINEST_DIVISIBILITY_ERROR)
+            return false;
+        if (policy == TRAINEST_DIVISIBILITY_ROUND_UP)
+            n++;
+    }
+    if (n == 0 || tr_mul_overflow(n, q, G_out))
+        return false;
+    *a = n;
+    return true;
+}
+
+static int set_replicas(struct search_ctx *c, uint64_t R, uint32_t *field)
+{
+    trainest_memory mem;
+    mem.struct_size = sizeof mem;
+    int st = trainest_priv_memory(&mem, c->mrq, 0, R, field);
+    if (st)
+        return st;
+    c->R = R;
+    c->static_bytes = mem.static_bytes;
+    c->max_micro_batch = mem.max_micro_batch;
+    if (c->micro_cap && c->micro_cap < c->max_micro_batch)
+        c->max_micro_batch = c->micro_cap;
+    c->sm_valid = false;
+    return TRAINEST_OK;
+}
+
+/* Largest micro-batch tried for request G. */
+static uint64_t micro_limit(const struct search_ctx *c, uint64_t G)
+{
+    return c->prq.divisibility == TRAINEST_DIVISIBILITY_ROUND_UP ? tr_div_ceil(G, c->R) : G / c->R;
+}
+
+static void candidate(struct search_ctx *c, uint64_t G, uint64_t G_prev, uint64_t m)
+{
+    trainest_search *s = c->summary;
+    const uint64_t R = c->R;
+    s->candidates_evaluated++;
+    uint64_t q, a, G2;
+    if (tr_mul_overflow(m, R, &q)) {
+        s->rejected_overflow++;
+        return;
+    }
+    if (!split(G, q, c->prq.divisibility, &a, &G2)) {
+        s->rejected_not_divisible++;
+        return;
+    }
+    /* Rounding maps neighbouring requests onto one plan; the mapping is
+     * monotone in G, so a repeat can only come from the previous request. */
+    uint64_t a_prev, G2_prev;
+    if (G_prev && m <= micro_limit(c, G_prev) &&
+        split(G_prev, q, c->prq.divisibility, &a_prev, &G2_prev) && G2_prev == G2) {
+        s->duplicates++;
+        return;
+    }
+    if (m > c->max_micro_batch) {
+        s->rejected_does_not_fit++;
+        return;
+    }
+    trainest_plan_request prq = c->prq;
+    prq.global_batch = G2;
+    prq.micro_batch = m;
+    prq.grad_accum_steps = a;
+    prq.data_parallel = R;
+    prq.max_micro_batch = 0;
+    prq.divisibility = TRAINEST_DIVISIBILITY_ERROR;
+    trainest_plan plan;
+    plan.struct_size = sizeof plan;
+    int st = trainest_priv_plan_compute(&plan, &prq);
+    if (st) {
+        if (st == TRAINEST_E_OVERFLOW)
+            s->rejected_overflow++;
+        else
+            s->rejected_no_steps++;
+        return;
+    }
+    uint32_t field;
+    if (!c->sm_valid) { /* the step model depends on R (communication) */
+        if (trainest_priv_step_model(&c->sm, c->erq, &plan, &field)) {
+            s->rejected_overflow++; /* validated up front; cannot happen */
+            return;
+        }
+        c->sm_valid = true;
+    }
+    trainest_estimate e;
+    memset(&e, 0, sizeof e);
+    trainest_priv_estimate(&e, &plan, &c->sm, c->erq);
+    uint64_t act, total;
+    if (!(e.total_s < 1.0e300) || tr_mul_overflow(c->mrq->activation_bytes_per_sample, m, &act) ||
+        tr_add_overflow(c->static_bytes, act, &total)) {
+        s->rejected_overflow++;
+        return;
+    }
+    s->feasible++;
+    trainest_search_result r;
+    memset(&r, 0, sizeof r);
+    r.struct_size = sizeof r;
+    r.global_batch = G2;
+    r.micro_batch = m;
+    r.grad_accum_steps = a;
+    r.data_parallel = R;
+    r.total_optimizer_steps = plan.total_optimizer_steps;
+    r.memory_bytes = total;
+    if (c->mrq->device_memory_bytes)
+        r.headroom_ratio = 1.0 - (double)total / (double)c->mrq->device_memory_bytes;
+    r.step_s = e.step_s;
+    r.total_s = e.total_s;
+    offer(c, &r);
+}
+
+static int search(struct search_ctx *c, const trainest_search_request *sr, uint32_t *field)
+{
+    uint64_t lo = sr->global_batch_min, hi = sr->global_batch_max, step = sr->global_batch_step;
+    if (!lo) {
+        if (hi || step) {
+            *field = TRAINEST_FIELD_GLOBAL_BATCH_MIN;
+            return TRAINEST_E_UNDERSPECIFIED;
+        }
+        lo = hi = c->prq.global_batch;
+        if (!lo) {
+            *field = TRAINEST_FIELD_GLOBAL_BATCH;
+            return TRAINEST_E_UNDERSPECIFIED;
+        }
+    }
+    if (!hi)
+        hi = lo;
+    if (!step)
+        step = 1;
+    if (hi < lo) {
+        *field = TRAINEST_FIELD_GLOBAL_BATCH_MAX;
+        return TRAINEST_E_INCONSISTENT;
+    }
+    if (!sr->max_devices) {
+        *field = TRAINEST_FIELD_MAX_DEVICES;
+        return TRAINEST_E_ZERO;
+    }
+    if (sr->reserved0) {
+        *field = TRAINEST_FIELD_STRUCT_SIZE;
+        return TRAINEST_E_UNSUPPORTED;
+    }
+    /* More replicas than samples in the largest global batch leave no micro-batch. */
+    const uint64_t max_R = sr->max_devices < hi ? sr->max_devices : hi;
+    for (uint64_t R = 1; R <= max_R; R++) {
+        int st = set_replicas(c, R, field);
+        if (st)
+            return st;
+        for (uint64_t G = lo;; G += step) {
+            const uint64_t m_max = micro_limit(c, G); /* ceil(G / R) when rounding up */
+            const uint64_t G_prev = G - lo >= step ? G - step : 0;
+            for (uint64_t m = 1; m <= m_max; m++)
+                candidate(c, G, G_prev, m);
+            if (hi - G < step)
+                break;
+        }
+    }
+    return TRAINEST_OK;
+}
+
+int trainest_search_run(trainest_search *out, trainest_search_result *results, uint32_t capacity,
+                        uint32_t *out_count, const trainest_plan_request *plan_request,
+                        const trainest_estimate_request *estimate_request,
+                        const trainest_memory_request *memory_request,
+                        const trainest_search_request *search_request)
+{
+    if (!out_count)
+        return TRAINEST_E_NULL;
+    *out_count = 0;
+    int st = trainest_priv_check_output(out, TR_SIZE_SEARCH_0_3);
+    if (st)
+        return st;
+    if (capacity && !results)
+        return TRAINEST_E_NULL;
+    if (capacity && (st = trainest_priv_check_output(results, TR_SIZE_SEARCH_RESULT_0_3)))
+        return st;
+
+    trainest_search s;
+    memset(&s, 0, sizeof s);
+    trainest_plan_request prq;
+    trainest_estimate_request erq;
+    trainest_memory_request mrq;
+    trainest_search_request sr;
+    struct search_ctx c;
+    memset(&c, 0, sizeof c);
+    uint32_t field = TRAINEST_FIELD_NONE;
+    if ((st = trainest_priv_read_input(&prq, sizeof prq, plan_request, TR_SIZE_PLAN_REQUEST_0_1)) ||
+        (st = trainest_priv_read_input(&erq, sizeof erq, estimate_request,
+                                       TR_SIZE_ESTIMATE_REQUEST_0_2)) ||
+        (st = trainest_priv_read_input(&mrq, sizeof mrq, memory_request, TR_SIZE_MEMORY_REQUEST_0_3)) ||
+        (st = trainest_priv_read_input(&sr, sizeof sr, search_request, TR_SIZE_SEARCH_REQUEST_0_3))) {
+        field = st == TRAINEST_E_NULL ? TRAINEST_FIELD_NONE : TRAINEST_FIELD_STRUCT_SIZE;
+    } else if (!(st = trainest_priv_plan_check_fixed(&prq, &field)) &&
+               !(st = trainest_priv_memory_check(&mrq, &field))) {
+        /* Validate the time model once on a representative plan, so that a
+         * bad request fails loudly instead of rejecting every candidate. */
+        trainest_plan probe;
+        memset(&probe, 0, sizeof probe);
+        probe.micro_batch = probe.grad_accum_steps = 1;
+        probe.data_parallel = sr.max_devices ? sr.max_devices : 1;
+        probe.seq_len_tokens = prq.seq_len_tokens;
+        struct tr_step_model sm;
+        /* an efficiency fitted from "a step of the plan's shape" would
+         * differ per candidate: the search needs the observed shape */
+        if (erq.observed_step_s > 0 && !erq.observed_micro_batch) {
+            st = TRAINEST_E_UNDERSPECIFIED;
+            field = TRAINEST_FIELD_OBSERVED_MICRO_BATCH;
+        } else if (erq.observed_step_s > 0 && !erq.observed_grad_accum_steps) {
+            st = TRAINEST_E_UNDERSPECIFIED;
+            field = TRAINEST_FIELD_OBSERVED_GRAD_ACCUM_STEPS;
+        } else {
+            st = trainest_priv_step_model(&sm, &erq, &probe, &field);
+        }
+        if (!st) {
+            c.summary = &s;
+            c.results = (unsigned char *)results;
+            c.capacity = capacity;
+            if (capacity)
+                memcpy(&c.stride, results, sizeof c.stride);
+            c.prq = prq;
+            c.erq = &erq;
+            c.mrq = &mrq;
+            c.micro_cap = prq.max_micro_batch;
+            st = search(&c, &sr, &field);
+        }
+    }
+    if (st) {
+        memset(&s, 0, sizeof s);
+        s.invalid_field = field;
+        c.count = 0;
+    } else {
+        finish_heap(&c);
+    }
+    trainest_priv_write_output(out, &s, sizeof s);
+    *out_count = c.count;
+    return st;
+}

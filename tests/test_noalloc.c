@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: MIT */
+/* The compute paths never touch the heap. This executable defines malloc,
+ * calloc, realloc, free, aligned_alloc and posix_memalign itself, so every
+ * call the statically linked library could make lands here; they count
+ * while a window is open and forward to glibc's implementations. */
+#define _GNU_SOURCE
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "testutil.h"
+
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+extern void __libc_free(void *);
+extern void *__libc_memalign(size_t, size_t);
+
+static volatile int counting;
+static volatile unsigned long heap_calls;
+
+static void count(void)
+{
+    if (counting)
+        heap_calls++;
+}
+
+void *malloc(size_t n)
+{
+    count();
+    return __libc_malloc(n);
+}
+
+void *calloc(size_t n, size_t s)
+{
+    count();
+    return __libc_calloc(n, s);
+}
+
+void *realloc(void *p, size_t n)
+{
+    count();
+    return __libc_realloc(p, n);
+}
+
+void free(void *p)
+{
+    count();
+    __libc_free(p);
+}
+
+void *aligned_alloc(size_t a, size_t n)
+{
+    count();
+    return __libc_memalign(a, n);
+}
+
+int posix_memalign(void **out, size_t a, size_t n)
+{
+    count();
+    *out = __libc_memalign(a, n);
+    return *out ? 0 : 12;
+}
+
+static void open_window(void)
+{
+    heap_calls = 0;
+    counting = 1;
+}
+
+static unsigned long close_window(void)
+{
+    counting = 0;
+    return heap_calls;
+}
+
+/* The counter works: a real allocation inside a window is seen. */
+static void test_noalloc_counter_sees_allocations(void **state)
+{
+    (void)state;
+    open_window();
+    void *volatile p = malloc(64);
+    free(p);
+    assert_int_equal(close_window(), 2);
+}
+
+static void test_noalloc_every_compute_path(void **state)
+{
+    (void)state;
+    trainest_plan_request prq = tu_request(100003, 0, 7, 3, 4);
+    prq.epochs = 3;
+    prq.seq_len_tokens = 1024;
+    trainest_estimate_request erq;
+    trainest_estimate_request_init(&erq, sizeof erq);
+    erq.floor_s = 0.02;
+    erq.fixed_s = 0.004;
+    erq.per_sample_s = 0.003;
+    erq.grad_bytes = 1000000;
+    erq.bus_bytes_per_s = 1e10;
+    erq.data_samples_per_s = 1000;
+    trainest_memory_request mrq;
+    trainest_memory_request_init(&mrq, sizeof mrq);
+    mrq.params = 1000000;
+    mrq.activation_bytes_per_sample = 100000;
+    mrq.device_memory_bytes = 1000000000;
+    trainest_search_request sr = {sizeof sr, 0, 32, 256, 32, 8};
+    trainest_step_observation obs[8];
+    trainest_memory_point pts[4];
+    for (int i = 0; i < 8; i++) {
+        memset(&obs[i], 0, sizeof obs[i]);
+        obs[i].struct_size = sizeof obs[i];
+        obs[i].micro_batch = 1u << i;
+        obs[i].grad_accum_steps = 1 + i % 2;
+        obs[i].step_s = 0.01 + 0.001 * (1u << i) * (1 + i % 2);
+    }
+    for (int i = 0; i < 4; i++) {
+        memset(&pts[i], 0, sizeof pts[i]);
+        pts[i].struct_size = sizeof pts[i];
+        pts[i].micro_batch = 1u << i;
+        pts[i].peak_bytes = 1000 + 100 * (1u << i);
+    }
+
+    trainest_plan plan = {.struct_size = sizeof plan};
+    trainest_plan_suggestion sug[8] = {{.struct_size = sizeof sug[0]}};
+    trainest_estimate est = {.struct_size = sizeof est};
+    trainest_step_fit sfit = {.struct_size = sizeof sfit};
+    trainest_tradeoff tr = {.struct_size = sizeof tr};
+    trainest_tradeoff_point tpts[8] = {{.struct_size = sizeof tpts[0]}};
+    trainest_memory mem = {.struct_size = sizeof mem};
+    trainest_memory_fit mfit = {.struct_size = sizeof mfit};
+    trainest_search srch = {.struct_size = sizeof srch};
+    trainest_search_result res[8] = {{.struct_size = sizeof res[0]}};
+    uint32_t n;
+    trainest_plan_request bad = tu_request(1000, 10, 3, 0, 1);
+    trainest_plan_request prq2;
+    trainest_estimate_request erq2;
+    trainest_memory_request mrq2;
+
+    open_window();
+    assert_int_equal(trainest_plan_request_init(&prq2, sizeof prq2), TRAINEST_OK);
+    assert_int_equal(trainest_estimate_request_init(&erq2, sizeof erq2), TRAINEST_OK);
+    assert_int_equal(trainest_memory_request_init(&mrq2, sizeof mrq2), TRAINEST_OK);
+    assert_int_equal(trainest_plan_compute(&plan, &prq), TRAINEST_OK);
+    assert_int_equal(trainest_plan_compute(&plan, &bad), TRAINEST_E_NOT_DIVISIBLE);
+    assert_int_equal(trainest_plan_suggest(sug, 8, &n, &bad), TRAINEST_OK);
+    assert_int_equal(trainest_estimate_run(&est, &prq, &erq), TRAINEST_OK);
+    assert_int_equal(trainest_step_calibrate(&sfit, obs, 8, NULL), TRAINEST_OK);
+    prq.global_batch = 96;
+    prq.micro_batch = prq.grad_accum_steps = 0;
+    assert_int_equal(trainest_tradeoff_compute(&tr, tpts, 8, &n, &prq, &erq), TRAINEST_OK);
+    assert_int_equal(trainest_memory_compute(&mem, &mrq, 16, 4), TRAINEST_OK);
+    assert_int_equal(trainest_memory_calibrate(&mfit, pts, 4), TRAINEST_OK);
+    assert_int_equal(trainest_search_run(&srch, res, 8, &n, &prq, &erq, &mrq, &sr), TRAINEST_OK);
+    (void)trainest_strerror(TRAINEST_E_OVERFLOW);
+    (void)trainest_status_name(TRAINEST_E_OVERFLOW);
+    (void)trainest_field_name(TRAINEST_FIELD_SAMPLES);
+    (void)trainest_version_string();
+    assert_int_equal(close_window(), 0);
+    assert_true(srch.feasible > 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_noalloc_counter_sees_allocations),
+        cmocka_unit_test(test_noalloc_every_compute_path),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
