@@ -1,9 +1,13 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Runs every benchmark: run-all.sh ACCURACY MEMORY SPEED DATA
+# Runs every benchmark: run-all.sh ACCURACY MEMORY SPEED FAILURES ETA DATA
 set -e
-"$1" "$4"
+"$1" "$6"
 echo
-"$2" "$4"
+"$2" "$6"
 echo
 "$3"
+echo
+"$4"
+echo
+"$5"

@@ -36,7 +36,7 @@ extern "C" {
 /** Major version: changes only if the ABI breaks (it never has). */
 #define TRAINEST_VERSION_MAJOR 0
 /** Minor version: grows when functions or struct fields are appended. */
-#define TRAINEST_VERSION_MINOR 3
+#define TRAINEST_VERSION_MINOR 4
 /** Patch version: bug fixes only. */
 #define TRAINEST_VERSION_PATCH 0
 /** The version as one number, 10000 * major + 100 * minor + patch. */
@@ -155,7 +155,31 @@ typedef enum trainest_field {
     TRAINEST_FIELD_GLOBAL_BATCH_MAX = 64, /**< trainest_search_request::global_batch_max @since 0.3.0 */
     TRAINEST_FIELD_GLOBAL_BATCH_STEP = 65, /**< trainest_search_request::global_batch_step @since 0.3.0 */
     TRAINEST_FIELD_MAX_DEVICES = 66,      /**< trainest_search_request::max_devices @since 0.3.0 */
-    TRAINEST_FIELD_MEMORY_POINTS = 67     /**< The point array or count of a memory fit; see invalid_index. @since 0.3.0 */
+    TRAINEST_FIELD_MEMORY_POINTS = 67,    /**< The point array or count of a memory fit; see invalid_index. @since 0.3.0 */
+    TRAINEST_FIELD_MTBF_HOURS_PER_DEVICE = 68, /**< trainest_failure_request::mtbf_hours_per_device @since 0.4.0 */
+    TRAINEST_FIELD_MTBF_HOURS_PER_NODE = 69, /**< trainest_failure_request::mtbf_hours_per_node @since 0.4.0 */
+    TRAINEST_FIELD_FAILURE_DEVICES = 70,  /**< trainest_failure_request::devices @since 0.4.0 */
+    TRAINEST_FIELD_FAILURE_DEVICES_PER_NODE = 71, /**< trainest_failure_request::devices_per_node @since 0.4.0 */
+    TRAINEST_FIELD_CHECKPOINT_WRITE_S = 72, /**< trainest_failure_request::checkpoint_write_s @since 0.4.0 */
+    TRAINEST_FIELD_RESTART_S = 73,        /**< trainest_failure_request::restart_s @since 0.4.0 */
+    TRAINEST_FIELD_CHECKPOINT_INTERVAL_S = 74, /**< trainest_failure_request::checkpoint_interval_s @since 0.4.0 */
+    TRAINEST_FIELD_INTERVAL_RULE = 75,    /**< trainest_failure_request::interval_rule @since 0.4.0 */
+    TRAINEST_FIELD_WORK_S = 76,           /**< trainest_failure_request::work_s @since 0.4.0 */
+    TRAINEST_FIELD_RAMPUP_START = 77,     /**< trainest_rampup_request::start_global_batch @since 0.4.0 */
+    TRAINEST_FIELD_RAMPUP_INCREMENT = 78, /**< trainest_rampup_request::increment @since 0.4.0 */
+    TRAINEST_FIELD_RAMPUP_SAMPLES = 79,   /**< trainest_rampup_request::ramp_samples @since 0.4.0 */
+    TRAINEST_FIELD_NOISE_SCALE = 80,      /**< trainest_critical_request::noise_scale @since 0.4.0 */
+    TRAINEST_FIELD_MIN_STEPS = 81,        /**< trainest_critical_request::min_steps @since 0.4.0 */
+    TRAINEST_FIELD_MIN_SAMPLES = 82,      /**< trainest_critical_request::min_samples @since 0.4.0 */
+    TRAINEST_FIELD_MAX_GLOBAL_BATCH = 83, /**< trainest_critical_request::max_global_batch @since 0.4.0 */
+    TRAINEST_FIELD_TOTAL_STEPS = 84,      /**< trainest_eta_config::total_steps @since 0.4.0 */
+    TRAINEST_FIELD_OUTLIER_RATIO = 85,    /**< trainest_eta_config::outlier_ratio @since 0.4.0 */
+    TRAINEST_FIELD_PRIOR_STEP_S = 86,     /**< trainest_eta_config::prior_step_s @since 0.4.0 */
+    TRAINEST_FIELD_OVERHEAD_S_PER_EPOCH = 87, /**< trainest_eta_config::overhead_s_per_epoch @since 0.4.0 */
+    TRAINEST_FIELD_JOB_MTBF_S = 88,       /**< trainest_eta_config::job_mtbf_s @since 0.4.0 */
+    TRAINEST_FIELD_STEP_S = 89,           /**< The step_s argument of trainest_eta_update() @since 0.4.0 */
+    TRAINEST_FIELD_NOW_UNIX_S = 90,       /**< The now_unix_s argument of trainest_eta_report() @since 0.4.0 */
+    TRAINEST_FIELD_ETA_STATE = 91         /**< The tracker state: not initialised, or its size @since 0.4.0 */
 } trainest_field;
 
 /**
@@ -225,7 +249,16 @@ typedef enum trainest_struct_id {
     TRAINEST_STRUCT_MEMORY_FIT = 14,     /**< ::trainest_memory_fit @since 0.3.0 */
     TRAINEST_STRUCT_SEARCH_REQUEST = 15, /**< ::trainest_search_request @since 0.3.0 */
     TRAINEST_STRUCT_SEARCH = 16,         /**< ::trainest_search @since 0.3.0 */
-    TRAINEST_STRUCT_SEARCH_RESULT = 17   /**< ::trainest_search_result @since 0.3.0 */
+    TRAINEST_STRUCT_SEARCH_RESULT = 17,  /**< ::trainest_search_result @since 0.3.0 */
+    TRAINEST_STRUCT_FAILURE_REQUEST = 18, /**< ::trainest_failure_request @since 0.4.0 */
+    TRAINEST_STRUCT_FAILURE = 19,        /**< ::trainest_failure @since 0.4.0 */
+    TRAINEST_STRUCT_RAMPUP_REQUEST = 20, /**< ::trainest_rampup_request @since 0.4.0 */
+    TRAINEST_STRUCT_RAMPUP = 21,         /**< ::trainest_rampup @since 0.4.0 */
+    TRAINEST_STRUCT_CRITICAL_REQUEST = 22, /**< ::trainest_critical_request @since 0.4.0 */
+    TRAINEST_STRUCT_CRITICAL = 23,       /**< ::trainest_critical @since 0.4.0 */
+    TRAINEST_STRUCT_ETA_CONFIG = 24,     /**< ::trainest_eta_config @since 0.4.0 */
+    TRAINEST_STRUCT_ETA = 25,            /**< ::trainest_eta @since 0.4.0 */
+    TRAINEST_STRUCT_ETA_REPORT = 26      /**< ::trainest_eta_report @since 0.4.0 */
 } trainest_struct_id;
 
 /**
@@ -883,6 +916,305 @@ TRAINEST_API int trainest_search_run(trainest_search *out, trainest_search_resul
                                      const trainest_estimate_request *estimate_request,
                                      const trainest_memory_request *memory_request,
                                      const trainest_search_request *search_request);
+/** @} */
+
+/* ======================================================================== */
+/** @name Run-level realism (since 0.4.0)
+ * Hardware failures and checkpoints, Megatron's batch-size ramp-up, the
+ * critical batch size and a live ETA tracker; see docs/run-level.md.
+ * @{ */
+
+/** @brief How the checkpoint interval is chosen when none is given. @since 0.4.0 */
+typedef enum trainest_interval_rule {
+    TRAINEST_INTERVAL_DALY = 0, /**< Daly (2006), higher-order optimum (default). */
+    TRAINEST_INTERVAL_YOUNG = 1 /**< Young (1974): sqrt(2 * write * MTBF). */
+} trainest_interval_rule;
+
+/**
+ * @brief Failures, checkpoints and restarts around a failure-free run.
+ *
+ * Failures arrive as a Poisson process with rate devices / device MTBF +
+ * nodes / node MTBF. Work is cut into segments of checkpoint_interval_s of
+ * compute, each followed by a checkpoint write; a failure loses the work
+ * since the last checkpoint and costs restart_s. Initialise with
+ * trainest_failure_request_init().
+ * @since 0.4.0
+ */
+typedef struct trainest_failure_request {
+    uint32_t struct_size;          /**< Size of this struct as the caller knows it, in bytes. */
+    uint32_t interval_rule;        /**< A ::trainest_interval_rule, used when checkpoint_interval_s is 0. Default DALY. */
+    double work_s;                 /**< The failure-free run time to protect (e.g. trainest_estimate::total_s), s, > 0. */
+    uint64_t devices;              /**< Devices in the job, > 0. */
+    uint64_t devices_per_node;     /**< Devices per node, for the node term; 0 = 1. */
+    double mtbf_hours_per_device;  /**< Mean time between failures of one device, hours; 0 = devices never fail. */
+    double mtbf_hours_per_node;    /**< Mean time between failures of one node (host, network), hours; 0 = none. */
+    double checkpoint_write_s;     /**< Time the run pauses to write one checkpoint, s. */
+    double restart_s;              /**< Time from a failure to training again: detection, reload, warm-up, s. */
+    double checkpoint_interval_s;  /**< Compute seconds between checkpoints; 0 = optimal by interval_rule. */
+} trainest_failure_request;
+
+/** @brief The run with failures: expectation and quantiles. @since 0.4.0 */
+typedef struct trainest_failure {
+    uint32_t struct_size;          /**< Size of this struct as the caller knows it, in bytes. Set by the caller. */
+    uint32_t invalid_field;        /**< On failure, the ::trainest_field to blame. */
+    double job_mtbf_s;             /**< Mean time between job-killing failures, s (0 if nothing fails). */
+    double checkpoint_interval_s;  /**< Compute seconds between checkpoints used (0: none are written). */
+    uint64_t checkpoints;          /**< Checkpoints written: one between consecutive segments. */
+    uint64_t reserved0;            /**< Always 0. */
+    double expected_interruptions; /**< Expected number of failures. */
+    double checkpoint_s;           /**< Time spent writing checkpoints, s. */
+    double expected_lost_work_s;   /**< Expected compute redone after failures, s. */
+    double expected_restart_s;     /**< Expected time in restarts, s. */
+    double expected_total_s;       /**< Expected wall time: work + checkpoints + lost work + restarts, s. */
+    double effective_time_ratio;   /**< work_s / expected_total_s. */
+    double p50_total_s;            /**< Median wall time, s. */
+    double p90_total_s;            /**< 90th percentile of wall time, s. */
+} trainest_failure;
+
+/** @brief Megatron's --rampup-batch-size START INCR RAMP_SAMPLES. @since 0.4.0 */
+typedef struct trainest_rampup_request {
+    uint32_t struct_size;        /**< Size of this struct as the caller knows it, in bytes. */
+    uint32_t reserved0;          /**< Padding; must be 0. */
+    uint64_t start_global_batch; /**< START: the first global batch, > 0, <= the target. */
+    uint64_t increment;          /**< INCR: the step between batch sizes, > 0 (unless START equals the target). */
+    uint64_t ramp_samples;       /**< RAMP_SAMPLES: samples over which the batch grows to the target. */
+} trainest_rampup_request;
+
+/** @brief The run with a batch-size ramp-up. @since 0.4.0 */
+typedef struct trainest_rampup {
+    uint32_t struct_size;        /**< Size of this struct as the caller knows it, in bytes. Set by the caller. */
+    uint32_t invalid_field;      /**< On failure, the ::trainest_field to blame. */
+    uint64_t increments;         /**< (target - START) / INCR batch-size increases. */
+    uint64_t rampup_steps;       /**< Iterations while the batch grows (consumed samples <= RAMP_SAMPLES). */
+    uint64_t rampup_samples;     /**< Samples those iterations consume. */
+    uint64_t steps_after;        /**< Iterations at the target batch after the ramp. */
+    uint64_t total_steps;        /**< rampup_steps + steps_after: Megatron's train_iters. */
+    uint64_t total_samples;      /**< Samples the run consumes. */
+    uint64_t extra_steps;        /**< Iterations beyond the constant-batch run's train_samples // target (the ramp's smaller batches take more steps; can be 0). */
+    double rampup_s;             /**< Time of the ramp iterations, each at its own batch size, s (0 without an estimate request). */
+    double total_s;              /**< The whole run with its overheads, s (0 without an estimate request). */
+} trainest_rampup;
+
+/** @brief The large-batch trade-off (McCandlish et al. 2018). @since 0.4.0 */
+typedef struct trainest_critical_request {
+    uint32_t struct_size;      /**< Size of this struct as the caller knows it, in bytes. */
+    uint32_t reserved0;        /**< Padding; must be 0. */
+    double noise_scale;        /**< The gradient noise scale B_noise (~ the critical batch B_crit), samples, > 0. */
+    double min_steps;          /**< S_min: steps to the target with an infinite batch; or 0 ... */
+    double min_samples;        /**< ... E_min: samples to the target with a tiny batch (E_min = S_min * B_noise). Exactly one of the two. */
+    uint64_t max_global_batch; /**< Largest global batch the optimum search tries; 0 = 64 * noise_scale. */
+} trainest_critical_request;
+
+/** @brief Steps, samples and time to the target, now and at the best global batch. @since 0.4.0 */
+typedef struct trainest_critical {
+    uint32_t struct_size;          /**< Size of this struct as the caller knows it, in bytes. Set by the caller. */
+    uint32_t invalid_field;        /**< On failure, the ::trainest_field to blame. */
+    double critical_batch;         /**< B_crit = E_min / S_min (= noise_scale). */
+    double steps_to_target;        /**< S(G) = S_min (1 + B_noise / G), rounded up to whole steps, for the plan's G. */
+    double samples_to_target;      /**< steps_to_target * G. */
+    double step_s;                 /**< The plan's full optimizer step, s. */
+    double time_to_target_s;       /**< steps_to_target * step_s. */
+    uint64_t best_global_batch;    /**< The global batch with the smallest time to target for these devices and this memory. */
+    uint64_t best_micro_batch;     /**< Its micro-batch (the largest that fits and divides). */
+    uint64_t best_grad_accum_steps; /**< Its accumulation steps. */
+    double best_steps_to_target;   /**< Its steps to the target. */
+    double best_time_to_target_s;  /**< Its time to the target, s. */
+    double best_batch_ratio;       /**< best_global_batch / B_crit. */
+    double best_step_efficiency_ratio; /**< S_min / S(best): 1 with an infinite batch, 0.5 at B_crit. */
+    double best_data_efficiency_ratio; /**< E_min / E(best): 1 with a tiny batch, 0.5 at B_crit. */
+} trainest_critical;
+
+/** @brief How an ETA tracker starts. Initialise with trainest_eta_config_init(). @since 0.4.0 */
+typedef struct trainest_eta_config {
+    uint32_t struct_size;          /**< Size of this struct as the caller knows it, in bytes. */
+    uint32_t reserved0;            /**< Padding; must be 0. */
+    uint64_t total_steps;          /**< Optimizer steps of the whole run (e.g. trainest_plan::total_optimizer_steps, or trainest_rampup::total_steps), > 0. */
+    uint64_t steps_done;           /**< Steps already done before tracking starts (resuming). Default 0. */
+    uint64_t warmup_steps;         /**< First observed steps left out of the step-time estimate. Default 5. */
+    double outlier_ratio;          /**< A step longer than this times the median is an outlier (evaluation, checkpoint, hiccup): its time counts as elapsed but not in the step time. Default 3, > 1. */
+    double prior_step_s;           /**< Expected step time (e.g. trainest_estimate::step_s) used until enough steps are observed; 0 = none. */
+    uint64_t steps_per_epoch;      /**< For scheduled per-epoch overheads; 0 = none. */
+    double overhead_s_per_epoch;   /**< Evaluation and checkpoints per epoch, s, added for every epoch boundary still ahead. */
+    double job_mtbf_s;             /**< Job mean time between failures, s (e.g. trainest_failure::job_mtbf_s); 0 = no failures. */
+    double restart_s;              /**< Restart cost after a failure, s. */
+    double checkpoint_write_s;     /**< Checkpoint write time, s. */
+    double checkpoint_interval_s;  /**< Checkpoint interval, s (e.g. trainest_failure::checkpoint_interval_s); 0 = optimal (Daly). */
+} trainest_eta_config;
+
+/**
+ * @brief A live ETA tracker: caller-owned, fixed size, no allocation.
+ *
+ * Every member is private to the library: initialise with trainest_eta_init(),
+ * feed with trainest_eta_update(), read with trainest_eta_report(). It may be
+ * copied; it must not be written.
+ * @since 0.4.0
+ */
+typedef struct trainest_eta {
+    uint32_t struct_size;      /**< Size of this struct as the caller knows it, in bytes. */
+    uint32_t magic;            /**< Private: marks an initialised tracker. */
+    trainest_eta_config config; /**< Private: the configuration. */
+    uint64_t steps;            /**< Private: steps observed. */
+    uint64_t samples;          /**< Private: samples observed. */
+    uint64_t inliers;          /**< Private: steps in the step-time estimate. */
+    uint64_t outliers;         /**< Private: steps classified as outliers. */
+    double elapsed_s;          /**< Private: compensated sum of all step times. */
+    double elapsed_carry_s;    /**< Private: its compensation term. */
+    double mean_s;             /**< Private: running mean of inlier steps. */
+    double m2_s2;              /**< Private: running sum of squared deviations of inlier steps. */
+    double outlier_s;          /**< Private: compensated sum of outlier step times. */
+    double outlier_carry_s;    /**< Private: its compensation term. */
+    double marker_s[5];        /**< Private: P-square median markers (heights). */
+    double marker_pos[5];      /**< Private: their positions. */
+    double marker_want[5];     /**< Private: their desired positions. */
+} trainest_eta;
+
+/** @brief What an ETA tracker knows now. @since 0.4.0 */
+typedef struct trainest_eta_report {
+    uint32_t struct_size;      /**< Size of this struct as the caller knows it, in bytes. Set by the caller. */
+    uint32_t invalid_field;    /**< On failure, the ::trainest_field to blame. */
+    uint64_t steps_done;       /**< Steps done, including the configured steps_done. */
+    uint64_t steps_remaining;  /**< total_steps - steps_done (0 when finished). */
+    uint64_t samples_done;     /**< Samples reported to trainest_eta_update(). */
+    uint64_t outliers;         /**< Steps left out as outliers. */
+    double progress_ratio;     /**< steps_done / total_steps. */
+    double elapsed_s;          /**< Time of the observed steps, s. */
+    double step_s;             /**< The robust step time: mean of inlier steps (or the prior), s. */
+    double step_sd_s;          /**< Standard deviation of inlier steps, s. */
+    double samples_per_s;      /**< samples_done / elapsed_s (0 before any time passed). */
+    double remaining_s;        /**< Expected remaining time, failures included, s. */
+    double remaining_p10_s;    /**< 10th percentile of the remaining time, s. */
+    double remaining_p50_s;    /**< Median remaining time, s. */
+    double remaining_p90_s;    /**< 90th percentile of the remaining time, s. */
+    double finish_p10_unix_s;  /**< now_unix_s + remaining_p10_s. */
+    double finish_p50_unix_s;  /**< now_unix_s + remaining_p50_s. */
+    double finish_p90_unix_s;  /**< now_unix_s + remaining_p90_s. */
+} trainest_eta_report;
+
+/**
+ * @brief Set a failure request to its defaults (all zero: Daly's interval, no failures).
+ * @param[out] out The request to initialise.
+ * @param[in] struct_size The caller's sizeof(trainest_failure_request).
+ * @return ::TRAINEST_OK, ::TRAINEST_E_NULL or ::TRAINEST_E_STRUCT_SIZE.
+ * @since 0.4.0
+ */
+TRAINEST_API int trainest_failure_request_init(trainest_failure_request *out, uint32_t struct_size);
+
+/**
+ * @brief Expected wall time, interruptions and quantiles of a run with failures.
+ *
+ * The quantiles come from the exact compound distribution of the failure
+ * count and the time each failure costs, computed deterministically by
+ * Panjer's recursion on a grid of 2048 points (docs/run-level.md).
+ * @pre out->struct_size is set by the caller.
+ * @param[out] out The run with failures.
+ * @param[in] request The failure model.
+ * @return ::TRAINEST_OK; ::TRAINEST_E_NULL, ::TRAINEST_E_STRUCT_SIZE,
+ *         ::TRAINEST_E_UNSUPPORTED, ::TRAINEST_E_ZERO (devices, work_s),
+ *         ::TRAINEST_E_NOT_FINITE, ::TRAINEST_E_OUT_OF_RANGE (a negative
+ *         time, or an interval so long against the MTBF that the run would
+ *         practically never finish), ::TRAINEST_E_UNKNOWN_ENUM.
+ * @since 0.4.0
+ */
+TRAINEST_API int trainest_failure_compute(trainest_failure *out, const trainest_failure_request *request);
+
+/**
+ * @brief Megatron's batch-size ramp-up, in closed form over the increments.
+ *
+ * Reproduces Megatron-Core's RampupBatchsizeNumMicroBatchesCalculator and
+ * update_train_iters(): the batch at consumed samples c is START +
+ * int(c / (RAMP_SAMPLES / increments)) * INCR while c <= RAMP_SAMPLES, the
+ * target after. Iterates over the increments, never over the steps. The plan
+ * request must use the Megatron preset and give the target global batch.
+ * @pre out->struct_size is set by the caller.
+ * @param[out] out Steps, samples and times.
+ * @param[in] plan_request The target run (Megatron preset).
+ * @param[in] request START, INCR, RAMP_SAMPLES.
+ * @param[in] estimate_request The time model, or NULL for counts only.
+ * @return ::TRAINEST_OK; any status of trainest_plan_compute() and
+ *         trainest_estimate_run(); ::TRAINEST_E_PRESET_CONFLICT (not Megatron),
+ *         ::TRAINEST_E_ZERO, ::TRAINEST_E_INCONSISTENT (START above the
+ *         target), ::TRAINEST_E_NOT_DIVISIBLE (INCR does not divide
+ *         target - START, or a batch size reached is not a multiple of
+ *         micro_batch * data_parallel), ::TRAINEST_E_OUT_OF_RANGE (more than
+ *         10^7 increments).
+ * @since 0.4.0
+ */
+TRAINEST_API int trainest_rampup_compute(trainest_rampup *out, const trainest_plan_request *plan_request,
+                                         const trainest_rampup_request *request,
+                                         const trainest_estimate_request *estimate_request);
+
+/**
+ * @brief Steps and time to a target loss for a global batch, and the best global batch.
+ *
+ * S(B) = S_min (1 + B_noise / B) steps and E(B) = S(B) * B samples reach the
+ * target; time to target = S(B) * step time(B). The best global batch is
+ * searched over G = R * n for every n up to 4096 and then a geometric grid
+ * (ratio 1 + 1/256) up to max_global_batch, each with the largest micro-batch
+ * that divides n and fits (the plan request's max_micro_batch and, if given,
+ * the memory model).
+ * @pre out->struct_size is set by the caller.
+ * @param[out] out The trade-off.
+ * @param[in] plan_request The plan: its global batch, replicas and cap.
+ * @param[in] estimate_request The time model.
+ * @param[in] memory_request The memory model, or NULL for none.
+ * @param[in] request B_noise and S_min or E_min.
+ * @return ::TRAINEST_OK or a validation status (those of trainest_estimate_run()
+ *         and trainest_memory_compute(); ::TRAINEST_E_ZERO, ::TRAINEST_E_NOT_FINITE,
+ *         ::TRAINEST_E_OUT_OF_RANGE, ::TRAINEST_E_INCONSISTENT (both S_min and
+ *         E_min), ::TRAINEST_E_UNDERSPECIFIED (neither)).
+ * @since 0.4.0
+ */
+TRAINEST_API int trainest_critical_compute(trainest_critical *out, const trainest_plan_request *plan_request,
+                                           const trainest_estimate_request *estimate_request,
+                                           const trainest_memory_request *memory_request,
+                                           const trainest_critical_request *request);
+
+/**
+ * @brief Set an ETA configuration to its defaults (warm-up 5 steps, outliers above 3x the median).
+ * @param[out] out The configuration to initialise.
+ * @param[in] struct_size The caller's sizeof(trainest_eta_config).
+ * @return ::TRAINEST_OK, ::TRAINEST_E_NULL or ::TRAINEST_E_STRUCT_SIZE.
+ * @since 0.4.0
+ */
+TRAINEST_API int trainest_eta_config_init(trainest_eta_config *out, uint32_t struct_size);
+
+/**
+ * @brief Start an ETA tracker.
+ * @param[out] state The caller-owned tracker.
+ * @param[in] struct_size The caller's sizeof(trainest_eta).
+ * @param[in] config The configuration.
+ * @return ::TRAINEST_OK; ::TRAINEST_E_NULL, ::TRAINEST_E_STRUCT_SIZE,
+ *         ::TRAINEST_E_UNSUPPORTED, ::TRAINEST_E_ZERO (total_steps),
+ *         ::TRAINEST_E_INCONSISTENT (steps_done beyond total_steps),
+ *         ::TRAINEST_E_NOT_FINITE, ::TRAINEST_E_OUT_OF_RANGE.
+ * @since 0.4.0
+ */
+TRAINEST_API int trainest_eta_init(trainest_eta *state, uint32_t struct_size, const trainest_eta_config *config);
+
+/**
+ * @brief Feed one observed optimizer step. O(1), numerically stable over 10^9 calls.
+ * @param[in,out] state An initialised tracker.
+ * @param[in] step_s The step's duration, s, finite and >= 0.
+ * @param[in] samples The step's samples (0 if unknown).
+ * @return ::TRAINEST_OK; ::TRAINEST_E_NULL, ::TRAINEST_E_STRUCT_SIZE or
+ *         ::TRAINEST_E_UNSUPPORTED (not an initialised tracker), ::TRAINEST_E_NOT_FINITE,
+ *         ::TRAINEST_E_OUT_OF_RANGE (negative step_s), ::TRAINEST_E_OVERFLOW
+ *         (step or sample count beyond 2^64 - 1). The state is unchanged on failure.
+ * @since 0.4.0
+ */
+TRAINEST_API int trainest_eta_update(trainest_eta *state, double step_s, uint64_t samples);
+
+/**
+ * @brief Elapsed, remaining and finish-time estimates with a band.
+ * @pre out->struct_size is set by the caller.
+ * @param[out] out The report.
+ * @param[in] state An initialised tracker.
+ * @param[in] now_unix_s The current time (seconds since the Unix epoch, or any origin), finite.
+ * @return ::TRAINEST_OK; ::TRAINEST_E_NULL, ::TRAINEST_E_STRUCT_SIZE,
+ *         ::TRAINEST_E_UNSUPPORTED, ::TRAINEST_E_NOT_FINITE (now_unix_s).
+ * @since 0.4.0
+ */
+TRAINEST_API int trainest_eta_report_compute(trainest_eta_report *out, const trainest_eta *state, double now_unix_s);
 /** @} */
 
 #ifdef __cplusplus

@@ -222,6 +222,12 @@ static struct step_parts time_step(const struct tr_step_model *sm, double k, dou
     return s;
 }
 
+double trainest_priv_full_step_s(const struct tr_step_model *sm, double a, double m)
+{
+    const struct step_parts s = time_step(sm, a, m, m);
+    return s.compute + s.optimizer + s.transfer + s.comm + s.stall;
+}
+
 static void add_parts(struct step_parts *sum, struct step_parts s, double times)
 {
     sum->compute += s.compute * times;

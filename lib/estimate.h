@@ -28,6 +28,9 @@ int trainest_priv_step_model(struct tr_step_model *sm, const trainest_estimate_r
 void trainest_priv_estimate(trainest_estimate *e, const trainest_plan *plan,
                             const struct tr_step_model *sm, const trainest_estimate_request *rq);
 
+/* One optimizer step of a micro-batches of m samples, everything included. */
+double trainest_priv_full_step_s(const struct tr_step_model *sm, double a, double m);
+
 /* Plan a request and time it; on failure *e's invalid_field is set. */
 int trainest_priv_estimate_checked(trainest_estimate *e, const trainest_plan_request *prq,
                                    const trainest_estimate_request *rq, trainest_plan *plan);

@@ -24,6 +24,15 @@
 #define TR_SIZE_SEARCH_REQUEST_0_3 40u
 #define TR_SIZE_SEARCH_0_3 64u
 #define TR_SIZE_SEARCH_RESULT_0_3 80u
+#define TR_SIZE_FAILURE_REQUEST_0_4 72u
+#define TR_SIZE_FAILURE_0_4 104u
+#define TR_SIZE_RAMPUP_REQUEST_0_4 32u
+#define TR_SIZE_RAMPUP_0_4 80u
+#define TR_SIZE_CRITICAL_REQUEST_0_4 40u
+#define TR_SIZE_CRITICAL_0_4 112u
+#define TR_SIZE_ETA_CONFIG_0_4 96u
+#define TR_SIZE_ETA_0_4 304u
+#define TR_SIZE_ETA_REPORT_0_4 136u
 
 /* Fields are only ever appended, so the current size can only grow. */
 _Static_assert(sizeof(trainest_plan_request) >= TR_SIZE_PLAN_REQUEST_0_1, "plan_request shrank");
@@ -49,5 +58,14 @@ _Static_assert(sizeof(trainest_memory_fit) == TR_SIZE_MEMORY_FIT_0_3, "layout ch
 _Static_assert(sizeof(trainest_search_request) == TR_SIZE_SEARCH_REQUEST_0_3, "layout changed");
 _Static_assert(sizeof(trainest_search) == TR_SIZE_SEARCH_0_3, "layout changed");
 _Static_assert(sizeof(trainest_search_result) == TR_SIZE_SEARCH_RESULT_0_3, "layout changed");
+_Static_assert(sizeof(trainest_failure_request) == TR_SIZE_FAILURE_REQUEST_0_4, "layout changed");
+_Static_assert(sizeof(trainest_failure) == TR_SIZE_FAILURE_0_4, "layout changed");
+_Static_assert(sizeof(trainest_rampup_request) == TR_SIZE_RAMPUP_REQUEST_0_4, "layout changed");
+_Static_assert(sizeof(trainest_rampup) == TR_SIZE_RAMPUP_0_4, "layout changed");
+_Static_assert(sizeof(trainest_critical_request) == TR_SIZE_CRITICAL_REQUEST_0_4, "layout changed");
+_Static_assert(sizeof(trainest_critical) == TR_SIZE_CRITICAL_0_4, "layout changed");
+_Static_assert(sizeof(trainest_eta_config) == TR_SIZE_ETA_CONFIG_0_4, "layout changed");
+_Static_assert(sizeof(trainest_eta) == TR_SIZE_ETA_0_4, "layout changed");
+_Static_assert(sizeof(trainest_eta_report) == TR_SIZE_ETA_REPORT_0_4, "layout changed");
 
 #endif

@@ -128,6 +128,30 @@ const char *trainest_field_name(uint32_t field)
         [TRAINEST_FIELD_GLOBAL_BATCH_STEP] = "global_batch_step",
         [TRAINEST_FIELD_MAX_DEVICES] = "max_devices",
         [TRAINEST_FIELD_MEMORY_POINTS] = "memory_points",
+        [TRAINEST_FIELD_MTBF_HOURS_PER_DEVICE] = "mtbf_hours_per_device",
+        [TRAINEST_FIELD_MTBF_HOURS_PER_NODE] = "mtbf_hours_per_node",
+        [TRAINEST_FIELD_FAILURE_DEVICES] = "failure.devices",
+        [TRAINEST_FIELD_FAILURE_DEVICES_PER_NODE] = "failure.devices_per_node",
+        [TRAINEST_FIELD_CHECKPOINT_WRITE_S] = "checkpoint_write_s",
+        [TRAINEST_FIELD_RESTART_S] = "restart_s",
+        [TRAINEST_FIELD_CHECKPOINT_INTERVAL_S] = "checkpoint_interval_s",
+        [TRAINEST_FIELD_INTERVAL_RULE] = "interval_rule",
+        [TRAINEST_FIELD_WORK_S] = "work_s",
+        [TRAINEST_FIELD_RAMPUP_START] = "rampup.start_global_batch",
+        [TRAINEST_FIELD_RAMPUP_INCREMENT] = "rampup.increment",
+        [TRAINEST_FIELD_RAMPUP_SAMPLES] = "rampup.ramp_samples",
+        [TRAINEST_FIELD_NOISE_SCALE] = "noise_scale",
+        [TRAINEST_FIELD_MIN_STEPS] = "min_steps",
+        [TRAINEST_FIELD_MIN_SAMPLES] = "min_samples",
+        [TRAINEST_FIELD_MAX_GLOBAL_BATCH] = "max_global_batch",
+        [TRAINEST_FIELD_TOTAL_STEPS] = "total_steps",
+        [TRAINEST_FIELD_OUTLIER_RATIO] = "outlier_ratio",
+        [TRAINEST_FIELD_PRIOR_STEP_S] = "prior_step_s",
+        [TRAINEST_FIELD_OVERHEAD_S_PER_EPOCH] = "overhead_s_per_epoch",
+        [TRAINEST_FIELD_JOB_MTBF_S] = "job_mtbf_s",
+        [TRAINEST_FIELD_STEP_S] = "step_s",
+        [TRAINEST_FIELD_NOW_UNIX_S] = "now_unix_s",
+        [TRAINEST_FIELD_ETA_STATE] = "eta_state",
     };
     if (field < sizeof names / sizeof names[0] && names[field])
         return names[field];
@@ -181,6 +205,24 @@ uint32_t trainest_struct_size(uint32_t id)
         return sizeof(trainest_search);
     case TRAINEST_STRUCT_SEARCH_RESULT:
         return sizeof(trainest_search_result);
+    case TRAINEST_STRUCT_FAILURE_REQUEST:
+        return sizeof(trainest_failure_request);
+    case TRAINEST_STRUCT_FAILURE:
+        return sizeof(trainest_failure);
+    case TRAINEST_STRUCT_RAMPUP_REQUEST:
+        return sizeof(trainest_rampup_request);
+    case TRAINEST_STRUCT_RAMPUP:
+        return sizeof(trainest_rampup);
+    case TRAINEST_STRUCT_CRITICAL_REQUEST:
+        return sizeof(trainest_critical_request);
+    case TRAINEST_STRUCT_CRITICAL:
+        return sizeof(trainest_critical);
+    case TRAINEST_STRUCT_ETA_CONFIG:
+        return sizeof(trainest_eta_config);
+    case TRAINEST_STRUCT_ETA:
+        return sizeof(trainest_eta);
+    case TRAINEST_STRUCT_ETA_REPORT:
+        return sizeof(trainest_eta_report);
     }
     return 0;
 }

@@ -30,7 +30,7 @@ static const int all_statuses[] = {
 #define N_STATUSES (sizeof all_statuses / sizeof all_statuses[0])
 
 /* The highest trainest_field of this release. */
-#define TRAINEST_LAST_FIELD TRAINEST_FIELD_MEMORY_POINTS
+#define TRAINEST_LAST_FIELD TRAINEST_FIELD_ETA_STATE
 
 static void test_version_header_matches_runtime(void **state)
 {
@@ -130,6 +130,15 @@ static void test_struct_size_reports_sizeof(void **state)
     assert_int_equal(trainest_struct_size(TRAINEST_STRUCT_SEARCH), sizeof(trainest_search));
     assert_int_equal(trainest_struct_size(TRAINEST_STRUCT_SEARCH_RESULT),
                      sizeof(trainest_search_result));
+    assert_int_equal(trainest_struct_size(TRAINEST_STRUCT_FAILURE_REQUEST), sizeof(trainest_failure_request));
+    assert_int_equal(trainest_struct_size(TRAINEST_STRUCT_FAILURE), sizeof(trainest_failure));
+    assert_int_equal(trainest_struct_size(TRAINEST_STRUCT_RAMPUP_REQUEST), sizeof(trainest_rampup_request));
+    assert_int_equal(trainest_struct_size(TRAINEST_STRUCT_RAMPUP), sizeof(trainest_rampup));
+    assert_int_equal(trainest_struct_size(TRAINEST_STRUCT_CRITICAL_REQUEST), sizeof(trainest_critical_request));
+    assert_int_equal(trainest_struct_size(TRAINEST_STRUCT_CRITICAL), sizeof(trainest_critical));
+    assert_int_equal(trainest_struct_size(TRAINEST_STRUCT_ETA_CONFIG), sizeof(trainest_eta_config));
+    assert_int_equal(trainest_struct_size(TRAINEST_STRUCT_ETA), sizeof(trainest_eta));
+    assert_int_equal(trainest_struct_size(TRAINEST_STRUCT_ETA_REPORT), sizeof(trainest_eta_report));
     assert_int_equal(trainest_struct_size(0), 0);
     assert_int_equal(trainest_struct_size(9999), 0);
 }
@@ -169,6 +178,17 @@ static void test_struct_layout_is_frozen(void **state)
     assert_int_equal(sizeof(trainest_search), 64);
     assert_int_equal(sizeof(trainest_search_result), 80);
     assert_int_equal(offsetof(trainest_search_result, total_s), 72);
+    /* The 0.4 layouts. */
+    assert_int_equal(sizeof(trainest_failure_request), 72);
+    assert_int_equal(sizeof(trainest_failure), 104);
+    assert_int_equal(sizeof(trainest_rampup_request), 32);
+    assert_int_equal(sizeof(trainest_rampup), 80);
+    assert_int_equal(sizeof(trainest_critical_request), 40);
+    assert_int_equal(sizeof(trainest_critical), 112);
+    assert_int_equal(sizeof(trainest_eta_config), 96);
+    assert_int_equal(sizeof(trainest_eta), 304);
+    assert_int_equal(sizeof(trainest_eta_report), 136);
+    assert_int_equal(offsetof(trainest_eta, config), 8);
 }
 
 static void test_request_init_defaults(void **state)
