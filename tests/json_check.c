@@ -288,6 +288,17 @@ bool jc_is_null(const char *value)
     return value && strncmp(value, "null", 4) == 0;
 }
 
+bool jc_bool(const char *value, bool *out)
+{
+    if (value && strncmp(value, "true", 4) == 0)
+        *out = true;
+    else if (value && strncmp(value, "false", 5) == 0)
+        *out = false;
+    else
+        return false;
+    return true;
+}
+
 bool jc_get_u64(const char *obj, const char *key, uint64_t *out)
 {
     return jc_u64(jc_member(obj, key), out);
@@ -296,4 +307,14 @@ bool jc_get_u64(const char *obj, const char *key, uint64_t *out)
 bool jc_get_string(const char *obj, const char *key, char *buf, size_t cap)
 {
     return jc_string(jc_member(obj, key), buf, cap);
+}
+
+bool jc_get_number(const char *obj, const char *key, double *out)
+{
+    return jc_number(jc_member(obj, key), out);
+}
+
+bool jc_get_bool(const char *obj, const char *key, bool *out)
+{
+    return jc_bool(jc_member(obj, key), out);
 }

@@ -37,8 +37,14 @@ bool jc_string(const char *value, char *buf, size_t cap);
 /* Whether value is the literal null. */
 bool jc_is_null(const char *value);
 
-/* Shorthands: member key of the object at obj as a u64 / a string. */
+/* The literal true or false. */
+bool jc_bool(const char *value, bool *out);
+
+/* Shorthands: member key of the object at obj as a u64, a string, any
+ * number or a bool. */
 bool jc_get_u64(const char *obj, const char *key, uint64_t *out);
 bool jc_get_string(const char *obj, const char *key, char *buf, size_t cap);
+bool jc_get_number(const char *obj, const char *key, double *out);
+bool jc_get_bool(const char *obj, const char *key, bool *out);
 
 #endif

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The trainest command-line tool: exit codes, tables and JSON for good and
  * bad input, run in-process through trainest_cli_main() with memory
- * streams, plus one run of the real binary. Also the CLI's value parsers,
- * its JSON writer and the JSON checker the other tests rely on. */
+ * streams (calibration files go to temporary files), plus one run of the
+ * real binary. Also the CLI's value parsers, its CSV reader, its JSON
+ * writer and the JSON checker the other tests rely on. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <fcntl.h>
@@ -13,11 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "testutil.h"
 
 #include "args.h"
 #include "cli.h"
+#include "csv.h"
 #include "json.h"
 #include "json_check.h"
 
@@ -655,6 +658,914 @@ static void test_binary_exit_codes(void **state)
                      1);
     assert_int_equal(spawn_cli(path, (char *[]){p, NULL}), 2);
     assert_int_equal(spawn_cli(path, (char *[]){p, "--version", NULL}), 0);
+    assert_int_equal(spawn_cli(path, (char *[]){p, "estimate", "--samples", "1000",
+                                                "--global-batch", "10", "--per-sample-s",
+                                                "0.01", NULL}),
+                     0);
+    assert_int_equal(spawn_cli(path, (char *[]){p, "estimate", "--samples", "1000",
+                                                "--global-batch", "10", "--per-sample-s",
+                                                "0.01", "--comm-overlap-ratio", "1.5", NULL}),
+                     1);
+    assert_int_equal(spawn_cli(path, (char *[]){p, "calibrate", "--calibration",
+                                                "/nonexistent/steps.csv", NULL}),
+                     2);
+}
+
+/* ---- Helpers for calibration files and estimates ------------------------------ */
+
+/* A temporary file holding len bytes of text; its path goes to path. */
+static void temp_file(char path[512], const char *text, size_t len)
+{
+    const char *dir = getenv("TMPDIR");
+    snprintf(path, 512, "%s/trainest-cli-XXXXXX", dir && *dir ? dir : "/tmp");
+    const int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(text, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+}
+
+static void temp_text(char path[512], const char *text)
+{
+    temp_file(path, text, strlen(text));
+}
+
+static double get_double(const char *obj, const char *key)
+{
+    double v = 0;
+    if (!jc_get_number(obj, key, &v)) {
+        print_error("no number member \"%s\" in:\n%s\n", key, obj);
+        fail();
+    }
+    return v;
+}
+
+static bool get_bool(const char *obj, const char *key)
+{
+    bool v = false;
+    if (!jc_get_bool(obj, key, &v)) {
+        print_error("no bool member \"%s\" in:\n%s\n", key, obj);
+        fail();
+    }
+    return v;
+}
+
+/* The step-time model the synthetic measurements follow. */
+struct truth {
+    double floor_s, fixed_s, per_sample_s, launch_lag_s, optimizer_s;
+};
+
+static double model_step(const struct truth *t, double m, double a)
+{
+    const double host = a * t->floor_s;
+    const double dev = t->launch_lag_s + a * (t->fixed_s + t->per_sample_s * m);
+    return (host > dev ? host : dev) + t->optimizer_s;
+}
+
+static const uint64_t sweep_m[] = {1, 2, 4, 8, 16, 32, 64, 128};
+static const uint64_t sweep_a[] = {1, 2, 4, 8};
+
+/* Measurements of t over the sweep (only accumulation a_only if it is not 0)
+ * as CSV, with the columns out of order, an ignored column, comments, blank
+ * lines, blanks around fields and one CRLF line. Returns the row count. */
+static size_t write_sweep(char path[512], const struct truth *t, uint64_t a_only)
+{
+    char *text;
+    size_t len, rows = 0;
+    FILE *f = open_memstream(&text, &len);
+    assert_non_null(f);
+    fputs("# synthetic measurements\n\nrun, step_s ,grad_accum,micro_batch,host\n", f);
+    for (size_t i = 0; i < sizeof sweep_m / sizeof sweep_m[0]; i++) {
+        for (size_t k = 0; k < sizeof sweep_a / sizeof sweep_a[0]; k++) {
+            const uint64_t m = sweep_m[i], a = a_only ? a_only : sweep_a[k];
+            if (a_only && k > 0)
+                break;
+            fprintf(f, "r%zu, %.17g ,%" PRIu64 ",%" PRIu64 ",node-1%s\n", rows,
+                    model_step(t, (double)m, (double)a), a, m, rows == 3 ? "\r" : "");
+            if (rows++ == 5)
+                fputs("   # a comment between rows\n\n", f);
+        }
+    }
+    fclose(f);
+    temp_file(path, text, len);
+    free(text);
+    return rows;
+}
+
+static const struct truth known = {0.018, 0.005, 0.004, 0.003, 0.002};
+
+/* ---- calibrate --------------------------------------------------------------------- */
+
+static void test_calibrate_recovers_parameters(void **state)
+{
+    (void)state;
+    char path[512];
+    const size_t rows = write_sweep(path, &known, 0);
+    struct run r = RUN("calibrate", "--calibration", path, "--json");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_string_equal(r.err, "");
+    assert_true(jc_valid(r.out));
+    assert_close(get_double(r.out, "floor_s"), known.floor_s, 1e-9);
+    assert_close(get_double(r.out, "fixed_s"), known.fixed_s, 1e-9);
+    assert_close(get_double(r.out, "per_sample_s"), known.per_sample_s, 1e-9);
+    assert_close(get_double(r.out, "launch_lag_s"), known.launch_lag_s, 1e-6);
+    assert_close(get_double(r.out, "optimizer_s"), known.optimizer_s, 1e-6);
+    assert_true(get_double(r.out, "max_residual_ratio") < 1e-9);
+    assert_true(get_double(r.out, "mean_residual_ratio") <=
+                get_double(r.out, "max_residual_ratio"));
+    assert_int_equal(get_u64(r.out, "observations"), rows);
+    assert_true(get_bool(r.out, "floor_fitted"));
+    assert_true(get_bool(r.out, "launch_lag_fitted"));
+    assert_true(get_bool(r.out, "optimizer_fitted"));
+    run_free(&r);
+
+    /* the table says the same and gives the flags for estimate */
+    r = RUN("calibrate", "--calibration", path);
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_row(r.out, "floor_s: launch per micro-batch", "0.018 s");
+    assert_row(r.out, "per_sample_s: device per sample", "0.004 s");
+    assert_row(r.out, "observations", "32");
+    assert_contains(r.out, "--floor-s 0.018 --fixed-s 0.005 --per-sample-s 0.004");
+    run_free(&r);
+    unlink(path);
+}
+
+static void test_calibrate_bad_rows_exit_2(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        uint64_t line;
+        const char *needle;
+    } cases[] = {
+        {"micro_batch,grad_accum,step_s\n1,1,0.5\n2,1,abc\n", 3, "step_s 'abc'"},
+        {"micro_batch,grad_accum,step_s\n1,1,0.5\n2,1,nan\n", 3, "not a finite"},
+        {"micro_batch,grad_accum,step_s\n1,1,inf\n", 2, "not a finite"},
+        {"micro_batch,grad_accum,step_s\n1,1,1e999\n", 2, "out of range"},
+        {"micro_batch,grad_accum,step_s\n1,1,0\n", 2, "not positive"},
+        {"micro_batch,grad_accum,step_s\n# c\n\n1,1,-0.5\n", 4, "not positive"},
+        {"micro_batch,grad_accum,step_s\n0,1,0.5\n", 2, "micro_batch is 0"},
+        {"micro_batch,grad_accum,step_s\n1,0,0.5\n", 2, "grad_accum is 0"},
+        {"micro_batch,grad_accum,step_s\n1.5,1,0.5\n", 2, "not a whole number"},
+        {"micro_batch,grad_accum,step_s\n-1,1,0.5\n", 2, "not a whole number"},
+        {"micro_batch,grad_accum,step_s\n1,1\n", 2, "2 fields, but the header has 3"},
+        {"micro_batch,grad_accum,step_s\n1,1,0.5,9\n", 2, "4 fields"},
+        {"micro_batch,grad_accum,step_s\n1,,0.5\n", 2, "grad_accum is empty"},
+        {"micro_batch,step_s\n1,0.5\n", 1, "no column 'grad_accum'"},
+        {"\n# nothing but comments\n", 1, "no header"},
+        {"", 1, "no header"},
+        {"micro_batch,grad_accum,step_s,micro_batch\n", 1, "appears twice"},
+        {"micro_batch,grad_accum,step_s\n99999999999999999999,1,0.5\n", 2, "out of range"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char path[512], want[600];
+        temp_text(path, cases[i].text);
+        snprintf(want, sizeof want, "%s:%" PRIu64 ": ", path, cases[i].line);
+        for (int json = 0; json < 2; json++) {
+            struct run r = json ? RUN("calibrate", "--calibration", path, "--json")
+                                : RUN("calibrate", "--calibration", path);
+            if (r.rc != CLI_EXIT_USAGE || strncmp(r.err, want, strlen(want)) != 0)
+                print_error("case %zu: rc %d, err: %s", i, r.rc, r.err);
+            assert_int_equal(r.rc, CLI_EXIT_USAGE);
+            assert_true(strncmp(r.err, want, strlen(want)) == 0);
+            assert_contains(r.err, cases[i].needle);
+            if (json) {
+                assert_true(jc_valid(r.out));
+                assert_key_string(r.out, "error", "input");
+                assert_key_string(r.out, "file", path);
+                assert_int_equal(get_u64(r.out, "line"), cases[i].line);
+            } else {
+                assert_string_equal(r.out, "");
+            }
+            run_free(&r);
+            /* estimate reads the file the same way */
+            r = RUN("estimate", "--samples", "100", "--global-batch", "4", "--calibration", path);
+            assert_int_equal(r.rc, CLI_EXIT_USAGE);
+            assert_true(strncmp(r.err, want, strlen(want)) == 0);
+            run_free(&r);
+        }
+        unlink(path);
+    }
+}
+
+static void test_calibrate_missing_file_exit_2(void **state)
+{
+    (void)state;
+    struct run r = RUN("calibrate", "--calibration", "/nonexistent/steps.csv");
+    assert_int_equal(r.rc, CLI_EXIT_USAGE);
+    assert_contains(r.err, "/nonexistent/steps.csv: cannot open");
+    run_free(&r);
+
+    r = RUN("calibrate", "--json");
+    assert_int_equal(r.rc, CLI_EXIT_USAGE);
+    assert_contains(r.err, "missing required flag --calibration");
+    run_free(&r);
+
+    r = RUN("calibrate", "--calibration", "x.csv", "--samples", "10");
+    assert_int_equal(r.rc, CLI_EXIT_USAGE);
+    assert_contains(r.err, "unknown flag '--samples'");
+    run_free(&r);
+}
+
+static void test_calibrate_too_few_points_exit_1(void **state)
+{
+    (void)state;
+    static const char *const texts[] = {
+        "micro_batch,grad_accum,step_s\n",
+        "micro_batch,grad_accum,step_s\n4,1,0.5\n",
+        "micro_batch,grad_accum,step_s\n4,1,0.5\n4,1,0.51\n4,1,0.49\n",
+    };
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        char path[512];
+        temp_text(path, texts[i]);
+        struct run r = RUN("calibrate", "--calibration", path);
+        assert_int_equal(r.rc, CLI_EXIT_FAILURE);
+        assert_string_equal(r.out, "");
+        assert_contains(r.err, "TRAINEST_E_TOO_FEW_POINTS");
+        assert_contains(r.err, "check --calibration");
+        run_free(&r);
+        r = RUN("calibrate", "--calibration", path, "--json");
+        assert_int_equal(r.rc, CLI_EXIT_FAILURE);
+        assert_true(jc_valid(r.out));
+        assert_key_string(r.out, "error", "TRAINEST_E_TOO_FEW_POINTS");
+        assert_key_string(r.out, "field", "calibration");
+        assert_null(jc_member(r.out, "index"));
+        run_free(&r);
+        unlink(path);
+    }
+}
+
+static void test_calibrate_same_accum_needs_optimizer(void **state)
+{
+    (void)state;
+    char path[512];
+    write_sweep(path, &known, 1);
+    struct run r = RUN("calibrate", "--calibration", path);
+    assert_int_equal(r.rc, CLI_EXIT_FAILURE);
+    assert_contains(r.err, "TRAINEST_E_UNIDENTIFIABLE");
+    assert_contains(r.err, "every row has grad_accum 1");
+    assert_contains(r.err, "--optimizer-s");
+    run_free(&r);
+    r = RUN("calibrate", "--calibration", path, "--json");
+    assert_int_equal(r.rc, CLI_EXIT_FAILURE);
+    assert_true(jc_valid(r.out));
+    assert_key_string(r.out, "error", "TRAINEST_E_UNIDENTIFIABLE");
+    run_free(&r);
+
+    /* with the optimizer time known, the rest is identified; the lag folds
+     * into fixed_s for a = 1 rows */
+    r = RUN("calibrate", "--calibration", path, "--optimizer-s", "0.002", "--json");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_true(get_double(r.out, "optimizer_s") == 0.002);
+    assert_false(get_bool(r.out, "optimizer_fitted"));
+    assert_close(get_double(r.out, "per_sample_s"), known.per_sample_s, 1e-9);
+    assert_close(get_double(r.out, "floor_s"), known.floor_s, 1e-9);
+    assert_true(get_double(r.out, "max_residual_ratio") < 1e-9);
+    run_free(&r);
+
+    /* estimate passes --optimizer-s to the calibration */
+    r = RUN("estimate", "--samples", "1000", "--global-batch", "8", "--calibration", path,
+            "--json");
+    assert_int_equal(r.rc, CLI_EXIT_FAILURE);
+    assert_key_string(r.out, "error", "TRAINEST_E_UNIDENTIFIABLE");
+    run_free(&r);
+    r = RUN("estimate", "--samples", "1000", "--global-batch", "8", "--calibration", path,
+            "--optimizer-s", "0.002", "--json");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_close(get_double(r.out, "step_s"), model_step(&known, 8, 1), 1e-9);
+    run_free(&r);
+    unlink(path);
+}
+
+static void test_calibrate_65536_rows(void **state)
+{
+    (void)state;
+    for (int extra = 0; extra < 2; extra++) {
+        char *text;
+        size_t len;
+        FILE *f = open_memstream(&text, &len);
+        assert_non_null(f);
+        fputs("micro_batch,grad_accum,step_s\n", f);
+        for (uint32_t i = 0; i < 65536u + (uint32_t)extra; i++) {
+            const uint64_t m = i % 2 ? 16 : 32, a = (i / 2) % 2 ? 1 : 2;
+            fprintf(f, "%" PRIu64 ",%" PRIu64 ",%.17g\n", m, a,
+                    model_step(&known, (double)m, (double)a));
+        }
+        fclose(f);
+        char path[512];
+        temp_file(path, text, len);
+        free(text);
+        struct run r = RUN("calibrate", "--calibration", path, "--json");
+        if (!extra) {
+            assert_int_equal(r.rc, CLI_EXIT_OK);
+            assert_int_equal(get_u64(r.out, "observations"), 65536);
+            assert_close(get_double(r.out, "per_sample_s"), known.per_sample_s, 1e-6);
+        } else {
+            assert_int_equal(r.rc, CLI_EXIT_USAGE);
+            assert_contains(r.err, ":65538: more than 65536 observations");
+        }
+        run_free(&r);
+        unlink(path);
+    }
+}
+
+/* The reader on its own: a pure function over a buffer. */
+static void test_csv_reader(void **state)
+{
+    (void)state;
+    trainest_step_observation obs[4];
+    uint64_t lines[4];
+    uint32_t n = 99;
+    char err[256];
+    static const char text[] = "\xEF\xBB\xBF step_s,x,grad_accum , micro_batch\r\n"
+                               "# comment\r\n"
+                               "\r\n"
+                               "  0.25 , anything , 2 ,\t8\r\n"
+                               "1e-3,,1,1";
+    assert_int_equal(csv_read_observations(text, sizeof text - 1, obs, 4, &n, lines, err,
+                                           sizeof err),
+                     0);
+    assert_string_equal(err, "");
+    assert_int_equal(n, 2);
+    assert_int_equal(obs[0].struct_size, sizeof obs[0]);
+    assert_int_equal(obs[0].micro_batch, 8);
+    assert_int_equal(obs[0].grad_accum_steps, 2);
+    assert_true(obs[0].step_s == 0.25);
+    assert_int_equal(lines[0], 4);
+    assert_int_equal(obs[1].micro_batch, 1);
+    assert_true(obs[1].step_s == 1e-3);
+    assert_int_equal(lines[1], 5);
+
+    /* capacity: the first row beyond it is the problem */
+    static const char three[] = "micro_batch,grad_accum,step_s\n1,1,1\n2,1,1\n3,1,1\n";
+    assert_int_equal(csv_read_observations(three, sizeof three - 1, obs, 2, &n, NULL, err,
+                                           sizeof err),
+                     4);
+    assert_contains(err, "more than 2 observations");
+
+    /* a NUL byte inside a value does not end it early */
+    static const char nul[] = "micro_batch,grad_accum,step_s\n12\0x,1,1\n";
+    assert_int_equal(csv_read_observations(nul, sizeof nul - 1, obs, 4, &n, NULL, err,
+                                           sizeof err),
+                     2);
+    assert_contains(err, "micro_batch '12?x'");
+
+    /* the length bounds the text: nothing past it is read */
+    static const char cut[] = "micro_batch,grad_accum,step_s\n1,1,1\n2,1,bad";
+    assert_int_equal(csv_read_observations(cut, sizeof cut - 8, obs, 4, &n, NULL, err,
+                                           sizeof err),
+                     0);
+    assert_int_equal(n, 1);
+
+    /* a message that does not fit is cut */
+    char tiny[8];
+    assert_int_equal(csv_read_observations("", 0, obs, 4, &n, NULL, tiny, sizeof tiny), 1);
+    assert_int_equal(strlen(tiny), sizeof tiny - 1);
+}
+
+/* ---- estimate ---------------------------------------------------------------------- */
+
+/* The keys every estimate object has, besides the plan's. */
+static const char *const estimate_keys[] = {
+    "step_s",         "epoch_s",          "total_s",        "compute_s",       "optimizer_s",
+    "transfer_s",     "data_stall_s",     "comm_s",         "overhead_s",      "samples_per_s",
+    "micro_batch_s",  "step_compute_s",   "step_transfer_s", "step_comm_s",    "step_data_stall_s",
+    "per_sample_s",
+};
+
+static void assert_breakdown_sums(const char *obj)
+{
+    const double parts = get_double(obj, "compute_s") + get_double(obj, "optimizer_s") +
+                         get_double(obj, "transfer_s") + get_double(obj, "data_stall_s") +
+                         get_double(obj, "comm_s") + get_double(obj, "overhead_s");
+    assert_close(parts, get_double(obj, "total_s"), 1e-9);
+}
+
+static void test_estimate_json_keys(void **state)
+{
+    (void)state;
+    struct run r = RUN("estimate", "--samples", "100000", "--global-batch", "64",
+                       "--micro-batch", "8", "--devices", "4", "--epochs", "2", "--seq-len", "1024",
+                       "--floor-s", "0.018", "--fixed-s", "0.005", "--per-sample-s", "0.004",
+                       "--launch-lag-s", "0.003", "--optimizer-s", "0.002", "--params",
+                       "124000000", "--peak-flops-per-s", "989e12", "--data-samples-per-s", "500",
+                       "--h2d-bytes-per-sample", "8192", "--h2d-bytes-per-s", "17.4e9",
+                       "--grad-bytes", "248000000", "--bus-bytes-per-s", "200e9", "--latency-s",
+                       "5e-6", "--comm-overlap-ratio", "0.5", "--eval-s-per-epoch", "30",
+                       "--checkpoint-s", "12", "--checkpoints-per-epoch", "2", "--startup-s",
+                       "90", "--json");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_string_equal(r.err, "");
+    assert_true(jc_valid(r.out));
+    assert_plan_object(r.out);
+    for (size_t i = 0; i < sizeof estimate_keys / sizeof estimate_keys[0]; i++)
+        (void)get_double(r.out, estimate_keys[i]);
+    (void)get_double(r.out, "tokens_per_s");
+    (void)get_double(r.out, "mfu");
+    (void)get_double(r.out, "achieved_flops_per_s");
+    assert_null(jc_member(r.out, "efficiency_ratio")); /* not analytic */
+    assert_breakdown_sums(r.out);
+    assert_true(get_double(r.out, "comm_s") > 0);
+    assert_true(get_double(r.out, "transfer_s") > 0);
+    assert_close(get_double(r.out, "overhead_s"), 2 * (30 + 12 * 2) + 90, 1e-12);
+    assert_close(get_double(r.out, "epoch_s"), (get_double(r.out, "total_s") - 90) / 2, 1e-12);
+    assert_close(get_double(r.out, "flops_per_sample"), 6.0 * 124e6 * 1024, 1e-12);
+    assert_close(get_double(r.out, "tokens_per_s"), get_double(r.out, "samples_per_s") * 1024,
+                 1e-12);
+    assert_close(get_double(r.out, "mfu"),
+                 get_double(r.out, "achieved_flops_per_s") / (989e12 * 4), 1e-12);
+    assert_int_equal(get_u64(r.out, "tokens_per_step"), 64 * 1024);
+    const char *sm = jc_member(r.out, "step_model");
+    assert_key_string(sm, "source", "given");
+    assert_true(get_double(sm, "floor_s") == 0.018);
+    run_free(&r);
+
+    /* no --seq-len: no tokens; no FLOPs: no MFU */
+    r = RUN("estimate", "--samples", "1000", "--global-batch", "8", "--per-sample-s", "0.01",
+            "--peak-flops-per-s", "989e12", "--json");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_plan_object(r.out);
+    for (size_t i = 0; i < sizeof estimate_keys / sizeof estimate_keys[0]; i++)
+        (void)get_double(r.out, estimate_keys[i]);
+    assert_null(jc_member(r.out, "tokens_per_s"));
+    assert_null(jc_member(r.out, "tokens_per_step"));
+    assert_null(jc_member(r.out, "mfu"));
+    assert_null(jc_member(r.out, "flops_per_sample"));
+    assert_breakdown_sums(r.out);
+    /* 125 steps of 8 samples x 0.01 s */
+    assert_close(get_double(r.out, "total_s"), 10.0, 1e-12);
+    run_free(&r);
+
+    /* --tokens-per-sample alone gives tokens/s but no plan token counts;
+     * FLOPs without a peak give no MFU */
+    r = RUN("estimate", "--samples", "1000", "--global-batch", "8", "--per-sample-s", "0.01",
+            "--tokens-per-sample", "100", "--params", "1000", "--json");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_close(get_double(r.out, "tokens_per_s"), 100 * get_double(r.out, "samples_per_s"),
+                 1e-12);
+    assert_null(jc_member(r.out, "tokens_per_step"));
+    assert_null(jc_member(r.out, "mfu"));
+    assert_close(get_double(r.out, "flops_per_sample"), 6.0 * 1000 * 100, 1e-12);
+    run_free(&r);
+}
+
+static void test_estimate_breakdown_sums_to_total(void **state)
+{
+    (void)state;
+    /* partial last steps, several presets and policies */
+    static char *const policies[][4] = {
+        {"--preset", "plain", "--accum-tail", "step"},
+        {"--preset", "plain", "--accum-tail", "carry"},
+        {"--preset", "megatron", "--epochs", "2"},
+        {"--preset", "hf", "--epochs", "3"},
+        {"--preset", "plain", "--sampler", "drop"},
+        {"--preset", "lightning", "--data-overlap", "serial"},
+    };
+    for (size_t i = 0; i < sizeof policies / sizeof policies[0]; i++) {
+        char *p0 = policies[i][0], *p1 = policies[i][1], *p2 = policies[i][2],
+             *p3 = policies[i][3];
+        struct run r = RUN("estimate", "--samples", "1003", "--global-batch", "24",
+                           "--micro-batch", "4", "--devices", "2", p0, p1, p2, p3,
+                           "--floor-s", "0.02", "--fixed-s", "0.004", "--per-sample-s", "0.003",
+                           "--launch-lag-s", "0.001", "--optimizer-s", "0.002",
+                           "--data-samples-per-s", "900", "--h2d-bytes-per-sample", "1000",
+                           "--h2d-bytes-per-s", "1e9", "--grad-bytes", "1000000",
+                           "--bus-bytes-per-s", "1e10", "--startup-s", "5", "--json");
+        if (r.rc != CLI_EXIT_OK)
+            print_error("case %zu: %s", i, r.err);
+        assert_int_equal(r.rc, CLI_EXIT_OK);
+        assert_breakdown_sums(r.out);
+        run_free(&r);
+    }
+}
+
+static void test_estimate_data_modes(void **state)
+{
+    (void)state;
+    double total[2], stall[2];
+    for (int serial = 0; serial < 2; serial++) {
+        char *mode = serial ? "serial" : "overlap";
+        struct run r = RUN("estimate", "--samples", "1000", "--global-batch", "10",
+                           "--per-sample-s", "0.01", "--data-samples-per-s", "50",
+                           "--data-overlap", mode, "--json");
+        assert_int_equal(r.rc, CLI_EXIT_OK);
+        total[serial] = get_double(r.out, "total_s");
+        stall[serial] = get_double(r.out, "data_stall_s");
+        assert_breakdown_sums(r.out);
+        run_free(&r);
+    }
+    /* 100 steps: compute 0.1 s; data 0.2 s. Overlap waits 0.1 s per step,
+     * serial the whole 0.2 s. */
+    assert_close(total[0], 100 * 0.2, 1e-12);
+    assert_close(total[1], 100 * 0.3, 1e-12);
+    assert_true(total[1] > total[0]);
+    assert_close(stall[0], 100 * 0.1, 1e-12);
+    assert_close(stall[1], 100 * 0.2, 1e-12);
+
+    /* per worker x workers is the same throughput as the total */
+    struct run r = RUN("estimate", "--samples", "1000", "--global-batch", "10",
+                       "--per-sample-s", "0.01", "--data-samples-per-s-per-worker", "12.5",
+                       "--data-workers", "4", "--json");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_close(get_double(r.out, "total_s"), total[0], 1e-12);
+    run_free(&r);
+}
+
+static void test_estimate_one_device_no_comm(void **state)
+{
+    (void)state;
+    /* no bandwidth needed, and exactly zero */
+    struct run r = RUN("estimate", "--samples", "1000", "--global-batch", "8", "--devices", "1",
+                       "--per-sample-s", "0.01", "--grad-bytes", "1000000000", "--latency-s",
+                       "0.001", "--json");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_true(get_double(r.out, "comm_s") == 0.0);
+    assert_true(get_double(r.out, "step_comm_s") == 0.0);
+    run_free(&r);
+
+    r = RUN("estimate", "--samples", "1000", "--global-batch", "8", "--devices", "2",
+            "--per-sample-s", "0.01", "--grad-bytes", "1000000000", "--bus-bytes-per-s", "1e11",
+            "--json");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    /* 2 (R - 1) / R x bytes / bandwidth = 0.01 s per step */
+    assert_close(get_double(r.out, "step_comm_s"), 0.01, 1e-12);
+    assert_true(get_double(r.out, "comm_s") > 0);
+    run_free(&r);
+}
+
+static void test_estimate_analytic(void **state)
+{
+    (void)state;
+    /* 6 x 1e6 params x 100 tokens = 6e8 FLOPs; / (1e12 x 0.5) = 1.2 ms */
+    struct run r = RUN("estimate", "--samples", "1000", "--global-batch", "10", "--params",
+                       "1000000", "--seq-len", "100", "--peak-flops-per-s", "1e12",
+                       "--efficiency", "0.5", "--json");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_close(get_double(r.out, "per_sample_s"), 6e8 / (1e12 * 0.5), 1e-12);
+    assert_close(get_double(r.out, "flops_per_sample"), 6e8, 1e-12);
+    assert_close(get_double(r.out, "efficiency_ratio"), 0.5, 0);
+    /* nothing but compute: the MFU is the efficiency */
+    assert_close(get_double(r.out, "mfu"), 0.5, 1e-12);
+    assert_key_string(jc_member(r.out, "step_model"), "source", "analytic");
+    run_free(&r);
+
+    r = RUN("estimate", "--samples", "1000", "--global-batch", "10", "--flops-per-sample",
+            "3e9", "--peak-flops-per-s", "1e12", "--efficiency", "0.25", "--json");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_close(get_double(r.out, "per_sample_s"), 3e9 / (1e12 * 0.25), 1e-12);
+    run_free(&r);
+
+    r = RUN("estimate", "--samples", "1000", "--global-batch", "10", "--params", "1000000",
+            "--seq-len", "100", "--recompute", "full", "--peak-flops-per-s", "1e12",
+            "--efficiency", "0.5", "--json");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_close(get_double(r.out, "flops_per_sample"), 8e8, 1e-12);
+    run_free(&r);
+
+    /* efficiency fitted from one observed step: 10 x 1.2 ms + 2 ms */
+    r = RUN("estimate", "--samples", "1000", "--global-batch", "10", "--params", "1000000",
+            "--seq-len", "100", "--peak-flops-per-s", "1e12", "--optimizer-s", "0.002",
+            "--observed-step-s", "0.014", "--json");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_close(get_double(r.out, "efficiency_ratio"), 0.5, 1e-9);
+    assert_close(get_double(r.out, "step_s"), 0.014, 1e-9);
+    run_free(&r);
+
+    /* a step faster than the peak allows */
+    r = RUN("estimate", "--samples", "1000", "--global-batch", "10", "--params", "1000000",
+            "--seq-len", "100", "--peak-flops-per-s", "1e12", "--observed-step-s", "0.001",
+            "--json");
+    assert_int_equal(r.rc, CLI_EXIT_FAILURE);
+    assert_key_string(r.out, "field", "observed-step-s");
+    run_free(&r);
+
+    /* in the given mode FLOPs and peak still give the MFU */
+    r = RUN("estimate", "--samples", "1000", "--global-batch", "10", "--params", "1000000",
+            "--seq-len", "100", "--peak-flops-per-s", "1e12", "--per-sample-s", "0.0012",
+            "--json");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_close(get_double(r.out, "mfu"), 0.5, 1e-12);
+    assert_null(jc_member(r.out, "efficiency_ratio"));
+    assert_key_string(jc_member(r.out, "step_model"), "source", "given");
+    run_free(&r);
+}
+
+static void test_estimate_calibrated_matches_given(void **state)
+{
+    (void)state;
+    char path[512];
+    write_sweep(path, &known, 0);
+    struct run a = RUN("estimate", "--samples", "10007", "--global-batch", "48",
+                       "--max-micro-batch", "16", "--calibration", path, "--json");
+    struct run b = RUN("estimate", "--samples", "10007", "--global-batch", "48",
+                       "--max-micro-batch", "16", "--floor-s", "0.018", "--fixed-s", "0.005",
+                       "--per-sample-s", "0.004", "--launch-lag-s", "0.003", "--optimizer-s",
+                       "0.002", "--json");
+    assert_int_equal(a.rc, CLI_EXIT_OK);
+    assert_int_equal(b.rc, CLI_EXIT_OK);
+    assert_int_equal(get_u64(a.out, "micro_batch"), 16); /* from the cap */
+    assert_int_equal(get_u64(a.out, "grad_accum_steps"), 3);
+    assert_close(get_double(a.out, "total_s"), get_double(b.out, "total_s"), 1e-9);
+    assert_close(get_double(a.out, "step_s"), model_step(&known, 16, 3), 1e-9);
+    const char *sm = jc_member(a.out, "step_model");
+    assert_key_string(sm, "source", "calibrated");
+    assert_int_equal(get_u64(sm, "observations"), 32);
+    (void)get_double(sm, "max_residual_ratio");
+    run_free(&a);
+    run_free(&b);
+
+    a = RUN("estimate", "--samples", "10007", "--global-batch", "48", "--max-micro-batch", "16",
+            "--calibration", path);
+    assert_int_equal(a.rc, CLI_EXIT_OK);
+    assert_contains(a.out, "step-time model (calibrated)");
+    assert_row(a.out, "calibration rows", "32");
+    run_free(&a);
+    unlink(path);
+}
+
+static void test_estimate_table(void **state)
+{
+    (void)state;
+    /* 7380 steps of 1 s: 2 h 03 min */
+    struct run r = RUN("estimate", "--samples", "7380", "--global-batch", "1",
+                       "--per-sample-s", "1", "--seq-len", "10");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_string_equal(r.err, "");
+    assert_row(r.out, "optimizer steps per epoch", "7380");
+    assert_row(r.out, "total", "7380 s (2 h 03 min)");
+    assert_row(r.out, "compute", "7380 s (2 h 03 min)");
+    assert_row(r.out, "step", "1 s");
+    assert_row(r.out, "samples per second", "1");
+    assert_row(r.out, "tokens per second", "10");
+    assert_contains(r.out, "step-time model (given)");
+    assert_contains(r.out, "breakdown: compute 100.0 %, optimizer 0.0 %");
+    assert_not_contains(r.out, "MFU");
+    run_free(&r);
+
+    r = RUN("estimate", "--samples", "100", "--global-batch", "1", "--per-sample-s", "0.5",
+            "--startup-s", "1000000");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_row(r.out, "overheads", "1000000 s (11 d 14 h)");
+    assert_row(r.out, "epoch", "50 s");
+    run_free(&r);
+}
+
+static void test_estimate_bad_floats_exit_2(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {"nan", "-1", "1e999", "abc", "inf", "", "0x1p3", "-0.5"};
+    static const char *const names[] = {
+        "per-sample-s",     "floor-s",          "optimizer-s",      "peak-flops-per-s",
+        "efficiency",       "data-samples-per-s", "h2d-bytes-per-s", "bus-bytes-per-s",
+        "latency-s",        "comm-overlap-ratio", "startup-s",       "flops-per-sample",
+    };
+    for (size_t f = 0; f < sizeof names / sizeof names[0]; f++) {
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+            char flag[64];
+            snprintf(flag, sizeof flag, "--%s", names[f]);
+            struct run r = RUN("estimate", "--samples", "1000", "--global-batch", "8",
+                               "--fixed-s", "1", flag, (char *)bad[i], "--json");
+            if (r.rc != CLI_EXIT_USAGE)
+                print_error("%s '%s': %d %s", flag, bad[i], r.rc, r.err);
+            assert_int_equal(r.rc, CLI_EXIT_USAGE);
+            assert_contains(r.err, flag);
+            assert_key_string(r.out, "error", "usage");
+            run_free(&r);
+        }
+    }
+    struct run r = RUN("estimate", "--samples", "1000", "--global-batch", "8", "--fixed-s", "1",
+                       "--data-overlap", "async");
+    assert_int_equal(r.rc, CLI_EXIT_USAGE);
+    assert_contains(r.err, "overlap, serial");
+    run_free(&r);
+    r = RUN("estimate", "--samples", "1000", "--global-batch", "8", "--fixed-s", "1",
+            "--grad-bytes", "1.5");
+    assert_int_equal(r.rc, CLI_EXIT_USAGE);
+    run_free(&r);
+}
+
+static void test_estimate_library_errors_name_the_flag(void **state)
+{
+    (void)state;
+    static const struct {
+        char *args[10];
+        int status;
+        const char *flag;
+    } cases[] = {
+        {{"--per-sample-s", "0.01", "--comm-overlap-ratio", "1.5"}, TRAINEST_E_OUT_OF_RANGE,
+         "comm-overlap-ratio"},
+        {{"--params", "1000", "--seq-len", "10", "--peak-flops-per-s", "1e12", "--efficiency",
+          "1.5"},
+         TRAINEST_E_OUT_OF_RANGE, "efficiency"},
+        {{"--params", "1000", "--seq-len", "10", "--peak-flops-per-s", "1e12"},
+         TRAINEST_E_UNDERSPECIFIED, "efficiency"},
+        {{"--params", "1000", "--peak-flops-per-s", "1e12", "--efficiency", "0.5"},
+         TRAINEST_E_UNDERSPECIFIED, "tokens-per-sample"},
+        {{"--params", "1000", "--flops-per-sample", "1e9", "--peak-flops-per-s", "1e12",
+          "--efficiency", "0.5"},
+         TRAINEST_E_INCONSISTENT, "flops-per-sample"},
+        {{"--per-sample-s", "0.01", "--devices", "2", "--grad-bytes", "100"},
+         TRAINEST_E_UNDERSPECIFIED, "bus-bytes-per-s"},
+        {{"--per-sample-s", "0.01", "--devices", "4", "--grad-bytes", "100", "--bus-bytes-per-s",
+          "1e9", "--devices-per-node", "2"},
+         TRAINEST_E_UNDERSPECIFIED, "inter-node-bytes-per-s"},
+        {{"--per-sample-s", "0.01", "--h2d-bytes-per-sample", "100"}, TRAINEST_E_UNDERSPECIFIED,
+         "h2d-bytes-per-s"},
+        {{"--per-sample-s", "0.01", "--data-samples-per-s", "10",
+          "--data-samples-per-s-per-worker", "5"},
+         TRAINEST_E_INCONSISTENT, "data-samples-per-s"},
+        {{"--per-sample-s", "0"}, TRAINEST_E_UNDERSPECIFIED, "per-sample-s"},
+        {{"--per-sample-s", "0.01", "--micro-batch", "3"}, TRAINEST_E_NOT_DIVISIBLE,
+         "global-batch"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *argv[20] = {"trainest", "estimate", "--samples", "1000", "--global-batch", "8"};
+        int argc = 6;
+        for (int k = 0; k < 10 && cases[i].args[k]; k++)
+            argv[argc++] = cases[i].args[k];
+        for (int json = 0; json < 2; json++) {
+            if (json)
+                argv[argc++] = "--json";
+            struct run r = run_argv(argc, argv);
+            char want[64];
+            snprintf(want, sizeof want, "check --%s", cases[i].flag);
+            if (r.rc != CLI_EXIT_FAILURE || !strstr(r.err, want))
+                print_error("case %zu: %d %s", i, r.rc, r.err);
+            assert_int_equal(r.rc, CLI_EXIT_FAILURE);
+            assert_contains(r.err, want);
+            assert_contains(r.err, trainest_status_name(cases[i].status));
+            if (json) {
+                assert_true(jc_valid(r.out));
+                assert_key_string(r.out, "error", trainest_status_name(cases[i].status));
+                assert_key_string(r.out, "field", cases[i].flag);
+                argc--;
+            } else {
+                assert_string_equal(r.out, "");
+            }
+            run_free(&r);
+        }
+    }
+}
+
+static void test_estimate_usage_errors(void **state)
+{
+    (void)state;
+    static const struct {
+        char *args[10];
+        const char *needle;
+    } cases[] = {
+        {{"--calibration", "x.csv", "--per-sample-s", "0.1"}, "--calibration fits --per-sample-s"},
+        {{"--calibration", "x.csv", "--floor-s", "0.1"}, "--calibration fits --floor-s"},
+        {{"--optimizer-s", "0.1"}, "no step-time model"},
+        {{"--peak-flops-per-s", "1e12"}, "no step-time model"},
+        {{"--per-sample-s", "0.1", "--efficiency", "0.5"}, "--efficiency is for the step time"},
+        {{"--per-sample-s", "0.1", "--observed-step-s", "0.5"}, "--observed-step-s is for"},
+        {{"--params", "10", "--seq-len", "4", "--peak-flops-per-s", "1e12", "--efficiency", "0.5",
+          "--observed-step-s", "1"},
+         "not both"},
+        {{"--per-sample-s", "0.1", "--data-workers", "4"},
+         "--data-workers needs --data-samples-per-s-per-worker"},
+        {{"--per-sample-s", "0.1", "--recompute", "full"}, "--recompute needs --params"},
+        {{"--per-sample-s", "0.1", "--micro-batch", "4", "--tradeoff"}, "--tradeoff tries"},
+        {{"--per-sample-s", "0.1", "--tradeoff=yes"}, "takes no value"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *argv[20] = {"trainest", "estimate", "--samples", "1000", "--global-batch", "8"};
+        int argc = 6;
+        for (int k = 0; k < 10 && cases[i].args[k]; k++)
+            argv[argc++] = cases[i].args[k];
+        struct run r = run_argv(argc, argv);
+        if (r.rc != CLI_EXIT_USAGE || !strstr(r.err, cases[i].needle))
+            print_error("case %zu: %d %s", i, r.rc, r.err);
+        assert_int_equal(r.rc, CLI_EXIT_USAGE);
+        assert_contains(r.err, cases[i].needle);
+        assert_contains(r.err, "trainest estimate --help");
+        run_free(&r);
+    }
+    /* plan does not take estimate flags */
+    struct run r = RUN("plan", "--samples", "1000", "--global-batch", "8", "--per-sample-s", "1");
+    assert_int_equal(r.rc, CLI_EXIT_USAGE);
+    assert_contains(r.err, "unknown flag '--per-sample-s'");
+    run_free(&r);
+}
+
+/* ---- estimate --tradeoff ----------------------------------------------------------- */
+
+static void test_tradeoff_json(void **state)
+{
+    (void)state;
+    struct run r = RUN("estimate", "--samples", "1000", "--global-batch", "24",
+                       "--max-micro-batch", "5", "--floor-s", "0.02", "--fixed-s", "0.004",
+                       "--per-sample-s", "0.002", "--optimizer-s", "0.01", "--tradeoff", "--json");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_string_equal(r.err, "");
+    assert_true(jc_valid(r.out));
+    static const uint64_t divisors[] = {1, 2, 3, 4, 6, 8, 12, 24};
+    const size_t nd = sizeof divisors / sizeof divisors[0];
+    assert_int_equal(get_u64(r.out, "candidates"), nd);
+    assert_int_equal(get_u64(r.out, "global_batch"), 24);
+    assert_int_equal(get_u64(r.out, "recommended_micro_batch"), 4);
+    assert_int_equal(get_u64(r.out, "recommended_grad_accum_steps"), 6);
+    const char *pts = jc_member(r.out, "points");
+    assert_int_equal(jc_array_len(pts), nd);
+    double best = 0, rec = 0;
+    uint64_t fastest = 0;
+    for (size_t i = 0; i < nd; i++) {
+        const char *p = jc_array_at(pts, i);
+        const uint64_t m = get_u64(p, "micro_batch");
+        assert_int_equal(m, divisors[i]);
+        assert_int_equal(get_u64(p, "grad_accum_steps"), 24 / m);
+        assert_int_equal(get_bool(p, "fits"), m <= 5);
+        const double total = get_double(p, "total_s");
+        assert_close(get_double(p, "step_s"),
+                     model_step(&(struct truth){0.02, 0.004, 0.002, 0, 0.01}, (double)m,
+                                (double)(24 / m)),
+                     1e-12);
+        if (m == 4)
+            rec = total;
+        if (m <= 5 && (!fastest || total <= best)) {
+            best = total;
+            fastest = m;
+        }
+    }
+    assert_close(get_double(r.out, "recommended_total_s"), rec, 0);
+    assert_int_equal(get_u64(r.out, "fastest_micro_batch"), fastest);
+    assert_close(get_double(r.out, "fastest_total_s"), best, 0);
+    run_free(&r);
+
+    /* over devices: the divisors of G / R = 12; no cap: the largest */
+    r = RUN("estimate", "--samples", "1000", "--global-batch", "24", "--devices", "2",
+            "--per-sample-s", "0.002", "--fixed-s", "0.01", "--tradeoff", "--json");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_int_equal(get_u64(r.out, "candidates"), 6);
+    assert_int_equal(get_u64(r.out, "data_parallel"), 2);
+    assert_int_equal(get_u64(r.out, "recommended_micro_batch"), 12);
+    assert_int_equal(get_u64(r.out, "recommended_grad_accum_steps"), 1);
+    assert_int_equal(get_u64(jc_array_at(jc_member(r.out, "points"), 5), "micro_batch"), 12);
+    run_free(&r);
+
+    /* errors name the flag */
+    r = RUN("estimate", "--samples", "1000", "--global-batch", "24", "--per-sample-s", "0.002",
+            "--comm-overlap-ratio", "2", "--tradeoff", "--json");
+    assert_int_equal(r.rc, CLI_EXIT_FAILURE);
+    assert_key_string(r.out, "field", "comm-overlap-ratio");
+    run_free(&r);
+    r = RUN("estimate", "--samples", "1000", "--per-sample-s", "0.002", "--tradeoff");
+    assert_int_equal(r.rc, CLI_EXIT_FAILURE);
+    assert_contains(r.err, "check --global-batch");
+    run_free(&r);
+}
+
+static void test_tradeoff_table(void **state)
+{
+    (void)state;
+    struct run r = RUN("estimate", "--samples", "1000", "--global-batch", "24",
+                       "--max-micro-batch", "5", "--floor-s", "0.02", "--per-sample-s", "0.002",
+                       "--tradeoff");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_contains(r.out, "global batch 24 on 1 device: 8 candidates, micro-batch cap 5");
+    assert_contains(r.out, "micro batch  grad accum");
+    assert_contains(r.out, "<- recommended");
+    assert_contains(r.out, "recommended: micro-batch 4 x 6 accumulation steps");
+    run_free(&r);
+}
+
+static void test_estimate_help_lists_every_flag(void **state)
+{
+    (void)state;
+    static const char *const names[] = {
+        "--samples", "--max-micro-batch", "--calibration", "--optimizer-s", "--floor-s",
+        "--fixed-s", "--per-sample-s", "--launch-lag-s", "--params", "--tokens-per-sample",
+        "--flops-per-sample", "--peak-flops-per-s", "--efficiency", "--observed-step-s",
+        "--recompute", "--data-samples-per-s", "--data-samples-per-s-per-worker",
+        "--data-workers", "--h2d-bytes-per-sample", "--h2d-bytes-per-s", "--data-overlap",
+        "--grad-bytes", "--bus-bytes-per-s", "--latency-s", "--devices-per-node",
+        "--inter-node-bytes-per-s", "--comm-overlap-ratio", "--eval-s-per-epoch",
+        "--checkpoint-s", "--checkpoints-per-epoch", "--startup-s", "--tradeoff", "--json",
+    };
+    struct run r = RUN("estimate", "--help");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        assert_contains(r.out, names[i]);
+    /* the help fits 80 columns, apart from the lists of names */
+    for (char *line = strtok(r.out, "\n"); line; line = strtok(NULL, "\n"))
+        if (!strstr(line, "one of:"))
+            assert_true(strlen(line) < 80);
+    run_free(&r);
+
+    r = RUN("help", "calibrate");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_contains(r.out, "--calibration FILE.csv");
+    assert_contains(r.out, "--optimizer-s");
+    assert_contains(r.out, "micro_batch, grad_accum and");
+    assert_not_contains(r.out, "--samples");
+    run_free(&r);
+
+    r = RUN("--help");
+    assert_contains(r.out, "estimate");
+    assert_contains(r.out, "calibrate");
+    run_free(&r);
 }
 
 /* ---- Value parsers ----------------------------------------------------------------- */
@@ -878,6 +1789,26 @@ int main(void)
         cmocka_unit_test(test_demo_prints_worked_example),
         cmocka_unit_test(test_main_write_failure_exits_1),
         cmocka_unit_test(test_binary_exit_codes),
+        cmocka_unit_test(test_calibrate_recovers_parameters),
+        cmocka_unit_test(test_calibrate_bad_rows_exit_2),
+        cmocka_unit_test(test_calibrate_missing_file_exit_2),
+        cmocka_unit_test(test_calibrate_too_few_points_exit_1),
+        cmocka_unit_test(test_calibrate_same_accum_needs_optimizer),
+        cmocka_unit_test(test_calibrate_65536_rows),
+        cmocka_unit_test(test_csv_reader),
+        cmocka_unit_test(test_estimate_json_keys),
+        cmocka_unit_test(test_estimate_breakdown_sums_to_total),
+        cmocka_unit_test(test_estimate_data_modes),
+        cmocka_unit_test(test_estimate_one_device_no_comm),
+        cmocka_unit_test(test_estimate_analytic),
+        cmocka_unit_test(test_estimate_calibrated_matches_given),
+        cmocka_unit_test(test_estimate_table),
+        cmocka_unit_test(test_estimate_bad_floats_exit_2),
+        cmocka_unit_test(test_estimate_library_errors_name_the_flag),
+        cmocka_unit_test(test_estimate_usage_errors),
+        cmocka_unit_test(test_tradeoff_json),
+        cmocka_unit_test(test_tradeoff_table),
+        cmocka_unit_test(test_estimate_help_lists_every_flag),
         cmocka_unit_test(test_parse_u64_strict),
         cmocka_unit_test(test_parse_double_strict),
         cmocka_unit_test(test_parse_enum_exact),

@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: MIT */
+/* Step-time observations from CSV text (see csv.h). */
+#include "csv.h"
+
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "args.h"
+
+/* The columns the reader uses. */
+enum { COL_MICRO_BATCH, COL_GRAD_ACCUM, COL_STEP_S, NCOLS };
+
+static const char *const column_names[NCOLS] = {"micro_batch", "grad_accum", "step_s"};
+
+/* A piece of the text: [p, p + n). */
+struct span {
+    const char *p;
+    size_t n;
+};
+
+static bool is_blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+static struct span trim(struct span s)
+{
+    while (s.n && is_blank(s.p[0])) {
+        s.p++;
+        s.n--;
+    }
+    while (s.n && (is_blank(s.p[s.n - 1]) || s.p[s.n - 1] == '\r'))
+        s.n--;
+    return s;
+}
+
+static bool span_is(struct span s, const char *word)
+{
+    return s.n == strlen(word) && memcmp(s.p, word, s.n) == 0;
+}
+
+/* The next field of a line at *rest (which must not be exhausted), and
+ * advance *rest past its comma; rest->p becomes NULL after the last field. */
+static struct span next_field(struct span *rest)
+{
+    const char *comma = rest->n ? memchr(rest->p, ',', rest->n) : NULL;
+    struct span f = {rest->p, comma ? (size_t)(comma - rest->p) : rest->n};
+    if (comma) {
+        rest->n -= f.n + 1;
+        rest->p = comma + 1;
+    } else {
+        rest->p = NULL;
+        rest->n = 0;
+    }
+    return trim(f);
+}
+
+static size_t count_fields(struct span line)
+{
+    size_t n = 1;
+    for (size_t i = 0; i < line.n; i++)
+        n += line.p[i] == ',';
+    return n;
+}
+
+/* Copy a value for the parsers, which take C strings. Fails on values too
+ * long to be numbers and on NUL bytes, which would end the string early. */
+static bool value_string(struct span v, char buf[CSV_MAX_VALUE + 1])
+{
+    if (v.n > CSV_MAX_VALUE || memchr(v.p, '\0', v.n))
+        return false;
+    memcpy(buf, v.p, v.n);
+    buf[v.n] = '\0';
+    return true;
+}
+
+/* A value for a message: at most 32 bytes of it, NUL and control bytes as '?'. */
+static const char *shown(struct span v, char buf[40])
+{
+    size_t n = v.n < 32 ? v.n : 32, k = 0;
+    for (size_t i = 0; i < n; i++)
+        buf[k++] = (unsigned char)v.p[i] < 0x20 ? '?' : v.p[i];
+    if (v.n > n) {
+        memcpy(buf + k, "...", 3);
+        k += 3;
+    }
+    buf[k] = '\0';
+    return buf;
+}
+
+/* Parse one value of the row; on failure describe why in err. */
+static bool parse_column(int col, struct span v, trainest_step_observation *ob, char *err,
+                         size_t errcap)
+{
+    const char *name = column_names[col];
+    char buf[CSV_MAX_VALUE + 1], show[40];
+    if (v.n == 0) {
+        snprintf(err, errcap, "%s is empty", name);
+        return false;
+    }
+    if (!value_string(v, buf)) {
+        snprintf(err, errcap, "%s '%s' is not a number", name, shown(v, show));
+        return false;
+    }
+    if (col == COL_STEP_S) {
+        double t = 0;
+        const int st = parse_double(buf, &t);
+        if (st == PARSE_RANGE)
+            snprintf(err, errcap, "step_s '%s' is out of range", shown(v, show));
+        else if (st != PARSE_OK)
+            snprintf(err, errcap, "step_s '%s' is not a finite decimal number", shown(v, show));
+        else if (!(t > 0))
+            snprintf(err, errcap, "step_s '%s' is not positive: a step takes time",
+                     shown(v, show));
+        else {
+            ob->step_s = t;
+            return true;
+        }
+        return false;
+    }
+    uint64_t n = 0;
+    const int st = parse_u64(buf, &n);
+    if (st == PARSE_RANGE)
+        snprintf(err, errcap, "%s '%s' is out of range", name, shown(v, show));
+    else if (st != PARSE_OK)
+        snprintf(err, errcap, "%s '%s' is not a whole number (decimal digits only)", name,
+                 shown(v, show));
+    else if (n == 0)
+        snprintf(err, errcap, "%s is 0; it must be positive", name);
+    else {
+        if (col == COL_MICRO_BATCH)
+            ob->micro_batch = n;
+        else
+            ob->grad_accum_steps = n;
+        return true;
+    }
+    return false;
+}
+
+/* Locate the columns in the header; on failure describe why in err. */
+static bool read_header(struct span line, size_t index[NCOLS], char *err, size_t errcap)
+{
+    bool found[NCOLS] = {false, false, false};
+    struct span rest = line;
+    for (size_t i = 0; rest.p; i++) {
+        const struct span name = next_field(&rest);
+        for (int c = 0; c < NCOLS; c++) {
+            if (!span_is(name, column_names[c]))
+                continue;
+            if (found[c]) {
+                snprintf(err, errcap, "column '%s' appears twice in the header",
+                         column_names[c]);
+                return false;
+            }
+            found[c] = true;
+            index[c] = i;
+        }
+    }
+    for (int c = 0; c < NCOLS; c++) {
+        if (!found[c]) {
+            snprintf(err, errcap,
+                     "the header has no column '%s' (it needs micro_batch, grad_accum and "
+                     "step_s)",
+                     column_names[c]);
+            return false;
+        }
+    }
+    return true;
+}
+
+uint64_t csv_read_observations(const char *text, size_t len, trainest_step_observation *out,
+                               uint32_t cap, uint32_t *count, uint64_t *lines, char *err,
+                               size_t errcap)
+{
+    *count = 0;
+    err[0] = '\0';
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
+        text += 3;
+        len -= 3;
+    }
+    size_t index[NCOLS] = {0, 0, 0}, fields = 0;
+    bool header = false;
+    uint64_t lineno = 0;
+    for (size_t pos = 0; pos < len;) {
+        const char *nl = memchr(text + pos, '\n', len - pos);
+        struct span line = {text + pos, nl ? (size_t)(nl - (text + pos)) : len - pos};
+        pos += line.n + (nl ? 1 : 0);
+        lineno++;
+        const struct span t = trim(line);
+        if (t.n == 0 || t.p[0] == '#')
+            continue;
+        if (!header) {
+            if (!read_header(line, index, err, errcap))
+                return lineno;
+            fields = count_fields(line);
+            header = true;
+            continue;
+        }
+        const size_t n = count_fields(line);
+        if (n != fields) {
+            snprintf(err, errcap, "%zu field%s, but the header has %zu", n, n == 1 ? "" : "s",
+                     fields);
+            return lineno;
+        }
+        if (*count == cap) {
+            snprintf(err, errcap, "more than %" PRIu32 " observations", cap);
+            return lineno;
+        }
+        trainest_step_observation ob;
+        memset(&ob, 0, sizeof ob);
+        ob.struct_size = sizeof ob;
+        struct span rest = line;
+        for (size_t i = 0; rest.p; i++) {
+            const struct span v = next_field(&rest);
+            for (int c = 0; c < NCOLS; c++)
+                if (index[c] == i && !parse_column(c, v, &ob, err, errcap))
+                    return lineno;
+        }
+        if (lines)
+            lines[*count] = lineno;
+        out[(*count)++] = ob;
+    }
+    if (!header) {
+        snprintf(err, errcap, "no header line: expected the columns micro_batch, grad_accum and "
+                              "step_s");
+        return 1;
+    }
+    return 0;
+}
