@@ -135,16 +135,37 @@ static bool fit_model(const struct observations *o, const struct split *s, bool 
             any_device = true;
     }
     bool use[NCOLS] = {any_launch, any_device, any_device, any_device, !opt_known};
-    if (fit_split(o, s, use, known_opt, out))
-        return true;
-    use[COL_LAG] = false;
-    return fit_split(o, s, use, known_opt, out);
+    bool ok = fit_split(o, s, use, known_opt, out);
+    if (!ok) {
+        use[COL_LAG] = false;
+        ok = fit_split(o, s, use, known_opt, out);
+    }
+    /* Times are not negative: a parameter the unconstrained fit puts below
+     * zero is held at its bound, 0, and the others are refitted (an
+     * active-set step, repeated until none is negative). */
+    for (int round = 0; ok && round < NCOLS; round++) {
+        bool negative = false;
+        for (int col = 0; col < NCOLS; col++)
+            if (use[col] && out->v[col] < 0) {
+                use[col] = false;
+                negative = true;
+            }
+        if (!negative)
+            break;
+        ok = fit_split(o, s, use, known_opt, out);
+        if (!ok && use[COL_LAG]) {
+            use[COL_LAG] = false;
+            ok = fit_split(o, s, use, known_opt, out);
+        }
+    }
+    return ok;
 }
 
 /* Sum of absolute relative residuals, or -1 if the model is unphysical. */
 static double objective(const struct observations *o, const struct params *p)
 {
-    if (p->v[COL_PER] < 0 || p->v[COL_LAG] < 0 || p->v[COL_OPT] < 0 || p->v[COL_FLOOR] < 0)
+    if (p->v[COL_PER] < 0 || p->v[COL_LAG] < 0 || p->v[COL_OPT] < 0 || p->v[COL_FLOOR] < 0 ||
+        p->v[COL_FIXED] < 0)
         return -1;
     double sum = 0;
     for (uint32_t i = 0; i < o->count; i++) {

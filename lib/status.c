@@ -19,10 +19,12 @@
       "the global batch does not split evenly into micro-batches, accumulation steps and "    \
       "replicas")                                                                              \
     X(TRAINEST_E_INCONSISTENT,                                                                 \
-      "global_batch is not micro_batch * grad_accum_steps * data_parallel")                   \
+      "inputs contradict each other (see invalid_field), such as a global_batch that is not " \
+      "micro_batch * grad_accum_steps * data_parallel")                                       \
     X(TRAINEST_E_UNKNOWN_ENUM, "an enum field holds an unknown value")                        \
     X(TRAINEST_E_UNDERSPECIFIED,                                                               \
-      "too few of global_batch, micro_batch and grad_accum_steps are given")                  \
+      "an input the result needs is missing (see invalid_field): for a plan, two of "         \
+      "global_batch, micro_batch and grad_accum_steps")                                       \
     X(TRAINEST_E_EXCEEDS_CAP, "micro_batch is larger than max_micro_batch")                   \
     X(TRAINEST_E_NO_STEPS, "the rounding policies leave no optimizer step in the run")       \
     X(TRAINEST_E_PRESET_CONFLICT,                                                              \

@@ -207,6 +207,41 @@ static void test_calibrate_residuals_are_reported_exactly(void **state)
     assert_close(fit.mean_residual_ratio, sum / n, 1e-12);
 }
 
+/* A line whose intercept is negative (the device time extrapolates below
+ * zero for an empty micro-batch): fixed_s is held at 0, the fit stays
+ * usable by the estimate. */
+static void test_calibrate_keeps_fixed_time_non_negative(void **state)
+{
+    (void)state;
+    trainest_step_observation obs[16];
+    const double ms[] = {8, 16, 32, 64}, as[] = {1, 2, 4};
+    uint32_t n = 0;
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 3; j++, n++) {
+            memset(&obs[n], 0, sizeof obs[n]);
+            obs[n].struct_size = sizeof obs[n];
+            obs[n].micro_batch = (uint64_t)ms[i];
+            obs[n].grad_accum_steps = (uint64_t)as[j];
+            obs[n].step_s = as[j] * (-0.004 + 0.004 * ms[i]) + 0.002;
+        }
+    trainest_step_fit fit;
+    assert_int_equal(calibrate(&fit, obs, n, NULL), TRAINEST_OK);
+    assert_true(fit.fixed_s == 0.0);
+    assert_true(fit.per_sample_s > 0 && fit.optimizer_s >= 0 && fit.launch_lag_s >= 0);
+    assert_true(fit.max_residual_ratio < 0.15);
+    trainest_estimate_request rq;
+    trainest_estimate_request_init(&rq, sizeof rq);
+    rq.floor_s = fit.floor_s;
+    rq.fixed_s = fit.fixed_s;
+    rq.per_sample_s = fit.per_sample_s;
+    rq.launch_lag_s = fit.launch_lag_s;
+    rq.optimizer_s = fit.optimizer_s;
+    trainest_plan_request prq = tu_request(1000, 32, 16, 0, 1);
+    trainest_estimate e;
+    e.struct_size = sizeof e;
+    assert_int_equal(trainest_estimate_run(&e, &prq, &rq), TRAINEST_OK);
+}
+
 /* ---- Degenerate input ------------------------------------------------------ */
 
 static void expect_fail(const trainest_step_observation *obs, uint32_t n,
@@ -371,6 +406,7 @@ int main(void)
         cmocka_unit_test(test_calibrate_handles_noise),
         cmocka_unit_test(test_calibrate_is_deterministic_and_order_free),
         cmocka_unit_test(test_calibrate_residuals_are_reported_exactly),
+        cmocka_unit_test(test_calibrate_keeps_fixed_time_non_negative),
         cmocka_unit_test(test_calibrate_too_few_points),
         cmocka_unit_test(test_calibrate_bad_times),
         cmocka_unit_test(test_calibrate_unidentifiable),
