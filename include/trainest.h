@@ -36,7 +36,7 @@ extern "C" {
 /** Major version: changes only if the ABI breaks (it never has). */
 #define TRAINEST_VERSION_MAJOR 0
 /** Minor version: grows when functions or struct fields are appended. */
-#define TRAINEST_VERSION_MINOR 4
+#define TRAINEST_VERSION_MINOR 5
 /** Patch version: bug fixes only. */
 #define TRAINEST_VERSION_PATCH 0
 /** The version as one number, 10000 * major + 100 * minor + patch. */
@@ -76,7 +76,8 @@ typedef enum trainest_status {
     TRAINEST_E_NOT_FINITE = -13,      /**< A floating-point input is NaN or infinite. @since 0.2.0 */
     TRAINEST_E_OUT_OF_RANGE = -14,    /**< A floating-point input is outside its documented range (negative time, ratio above 1, ...). @since 0.2.0 */
     TRAINEST_E_TOO_FEW_POINTS = -15,  /**< A fit needs more distinct observations than it was given. @since 0.2.0 */
-    TRAINEST_E_UNIDENTIFIABLE = -16   /**< The observations cannot separate the model's parameters. @since 0.2.0 */
+    TRAINEST_E_UNIDENTIFIABLE = -16,  /**< The observations cannot separate the model's parameters. @since 0.2.0 */
+    TRAINEST_E_BAD_LAYOUT = -17       /**< The devices do not split into data_parallel x tensor_parallel x pipeline_parallel, or the layers into the pipeline's stages. @since 0.5.0 */
 } trainest_status;
 
 /**
@@ -179,7 +180,22 @@ typedef enum trainest_field {
     TRAINEST_FIELD_JOB_MTBF_S = 88,       /**< trainest_eta_config::job_mtbf_s @since 0.4.0 */
     TRAINEST_FIELD_STEP_S = 89,           /**< The step_s argument of trainest_eta_update() @since 0.4.0 */
     TRAINEST_FIELD_NOW_UNIX_S = 90,       /**< The now_unix_s argument of trainest_eta_report() @since 0.4.0 */
-    TRAINEST_FIELD_ETA_STATE = 91         /**< The tracker state: not initialised, or its size @since 0.4.0 */
+    TRAINEST_FIELD_ETA_STATE = 91,        /**< The tracker state: not initialised, or its size @since 0.4.0 */
+    TRAINEST_FIELD_TENSOR_PARALLEL = 92,  /**< trainest_plan_request::tensor_parallel @since 0.5.0 */
+    TRAINEST_FIELD_PIPELINE_PARALLEL = 93, /**< trainest_plan_request::pipeline_parallel @since 0.5.0 */
+    TRAINEST_FIELD_VIRTUAL_STAGES = 94,   /**< trainest_plan_request::virtual_stages @since 0.5.0 */
+    TRAINEST_FIELD_DEVICES = 95,          /**< trainest_plan_request::devices @since 0.5.0 */
+    TRAINEST_FIELD_LAYERS = 96,           /**< trainest_plan_request::layers @since 0.5.0 */
+    TRAINEST_FIELD_HIDDEN = 97,           /**< trainest_plan_request::hidden @since 0.5.0 */
+    TRAINEST_FIELD_ATTENTION_HEADS = 98,  /**< trainest_plan_request::attention_heads @since 0.5.0 */
+    TRAINEST_FIELD_VOCAB = 99,            /**< trainest_plan_request::vocab @since 0.5.0 */
+    TRAINEST_FIELD_ACTIVATION_BYTES_PER_ELEMENT = 100, /**< trainest_estimate_request::activation_bytes_per_element @since 0.5.0 */
+    TRAINEST_FIELD_TP_BYTES_PER_S = 101,  /**< trainest_estimate_request::tp_bytes_per_s @since 0.5.0 */
+    TRAINEST_FIELD_P2P_BYTES_PER_S = 102, /**< trainest_estimate_request::p2p_bytes_per_s @since 0.5.0 */
+    TRAINEST_FIELD_MEMORY_RECOMPUTE = 103, /**< trainest_memory_request::recompute @since 0.5.0 */
+    TRAINEST_FIELD_MAX_TENSOR_PARALLEL = 104, /**< trainest_search_request::max_tensor_parallel @since 0.5.0 */
+    TRAINEST_FIELD_MAX_PIPELINE_PARALLEL = 105, /**< trainest_search_request::max_pipeline_parallel @since 0.5.0 */
+    TRAINEST_FIELD_SEARCH_DEVICES_PER_NODE = 106 /**< trainest_search_request::devices_per_node @since 0.5.0 */
 } trainest_field;
 
 /**
@@ -258,7 +274,8 @@ typedef enum trainest_struct_id {
     TRAINEST_STRUCT_CRITICAL = 23,       /**< ::trainest_critical @since 0.4.0 */
     TRAINEST_STRUCT_ETA_CONFIG = 24,     /**< ::trainest_eta_config @since 0.4.0 */
     TRAINEST_STRUCT_ETA = 25,            /**< ::trainest_eta @since 0.4.0 */
-    TRAINEST_STRUCT_ETA_REPORT = 26      /**< ::trainest_eta_report @since 0.4.0 */
+    TRAINEST_STRUCT_ETA_REPORT = 26,     /**< ::trainest_eta_report @since 0.4.0 */
+    TRAINEST_STRUCT_LAYOUT_SUGGESTION = 27 /**< ::trainest_layout_suggestion @since 0.5.0 */
 } trainest_struct_id;
 
 /**
@@ -286,6 +303,14 @@ typedef struct trainest_plan_request {
     uint32_t sampler;          /**< A ::trainest_sampler. Default ::TRAINEST_SAMPLER_DEFAULT. */
     uint32_t last_micro_batch; /**< A ::trainest_last_micro_batch. Default ::TRAINEST_LAST_MICRO_BATCH_DEFAULT. */
     uint32_t accum_tail;       /**< A ::trainest_accum_tail. Default ::TRAINEST_ACCUM_TAIL_DEFAULT. */
+    uint64_t tensor_parallel;  /**< TP: devices that split every layer. 0 = 1. @since 0.5.0 */
+    uint64_t pipeline_parallel; /**< PP: pipeline stages, each holding layers / PP layers. 0 = 1. @since 0.5.0 */
+    uint64_t virtual_stages;   /**< Model chunks per device for the interleaved 1F1B schedule (Megatron's virtual pipeline); 0 or 1 = plain 1F1B. @since 0.5.0 */
+    uint64_t devices;          /**< All devices, data_parallel * TP * PP. 0 = data_parallel * TP * PP. When set, data_parallel is derived: leave it at 1 or give the same value. @since 0.5.0 */
+    uint64_t layers;           /**< Transformer layers, for parallel communication, FLOPs and activation memory. 0 = unknown. @since 0.5.0 */
+    uint64_t hidden;           /**< Hidden size. 0 = unknown. @since 0.5.0 */
+    uint64_t attention_heads;  /**< Attention heads, for activation memory. 0 = unknown. @since 0.5.0 */
+    uint64_t vocab;            /**< Vocabulary size, for Megatron's FLOPs formula. 0 = unknown. @since 0.5.0 */
 } trainest_plan_request;
 
 /**
@@ -329,6 +354,11 @@ typedef struct trainest_plan {
     uint64_t total_samples;             /**< Sample passes over all epochs and replicas. */
     uint64_t tokens_per_step;           /**< global_batch * seq_len_tokens (0 if seq_len_tokens is 0). */
     uint64_t total_tokens;              /**< total_samples * seq_len_tokens (0 if seq_len_tokens is 0). */
+    uint64_t tensor_parallel;           /**< TP used (>= 1). @since 0.5.0 */
+    uint64_t pipeline_parallel;         /**< PP used (>= 1). @since 0.5.0 */
+    uint64_t virtual_stages;            /**< Model chunks per device (>= 1; 1 = plain 1F1B). @since 0.5.0 */
+    uint64_t devices;                   /**< data_parallel * TP * PP. @since 0.5.0 */
+    uint64_t micro_batches_per_step;    /**< Micro-batches each pipeline runs per optimizer step: G / (m * data_parallel), Megatron's num_micro_batches (= grad_accum_steps). @since 0.5.0 */
 } trainest_plan;
 
 /** @name Suggestion change flags
@@ -481,7 +511,8 @@ typedef enum trainest_data_mode {
 /** @brief Activation recomputation, for FLOPs per sample. @since 0.2.0 */
 typedef enum trainest_recompute {
     TRAINEST_RECOMPUTE_NONE = 0, /**< 6 * params * tokens per sample (forward 2, backward 4). */
-    TRAINEST_RECOMPUTE_FULL = 1  /**< 8 * params * tokens per sample: the forward pass runs twice. */
+    TRAINEST_RECOMPUTE_FULL = 1, /**< 8 * params * tokens per sample: the forward pass runs twice. */
+    TRAINEST_RECOMPUTE_SELECTIVE = 2 /**< Only the attention core is recomputed (Korthikanti et al. 2022): its FLOPs once more. @since 0.5.0 */
 } trainest_recompute;
 
 /**
@@ -530,13 +561,18 @@ typedef struct trainest_estimate_request {
     double checkpoint_s;           /**< Time to write one checkpoint, s. */
     uint64_t checkpoints_per_epoch; /**< Checkpoints written per epoch. */
     double startup_s;              /**< One-time start-up (process launch, model build, compilation), s. */
+    uint64_t activation_bytes_per_element; /**< Bytes per activation element sent by tensor- and pipeline-parallel communication. 0 = 2 (bf16). @since 0.5.0 */
+    double tp_bytes_per_s;         /**< Tensor-parallel all-reduce bandwidth (within a node). 0 = bus_bytes_per_s. @since 0.5.0 */
+    double p2p_bytes_per_s;        /**< Bandwidth between pipeline stages. 0 = bus_bytes_per_s, or inter_node_bytes_per_s when a stage's devices fill a node. @since 0.5.0 */
 } trainest_estimate_request;
 
 /**
  * @brief The predicted time of a run and where it goes.
  *
  * compute_s + optimizer_s + transfer_s + data_stall_s + comm_s + overhead_s
- * == total_s (up to rounding of the last bit). Every value is finite.
+ * + bubble_s + tp_comm_s + p2p_s == total_s (up to rounding of the last
+ * bit; the last three since 0.5.0, and 0 without model parallelism). Every
+ * value is finite.
  * @since 0.2.0
  */
 typedef struct trainest_estimate {
@@ -563,7 +599,12 @@ typedef struct trainest_estimate {
     double total_flops;            /**< Model FLOPs of the run over all replicas (0 if unknown). */
     double achieved_flops_per_s;   /**< total_flops / total_s over all replicas (0 if unknown). */
     double efficiency_ratio;       /**< The efficiency used by ANALYTIC (given or fitted); 0 for GIVEN. */
-    double mfu_ratio;              /**< achieved_flops_per_s / (peak_flops_per_s * replicas); 0 if FLOPs or peak unknown. */
+    double mfu_ratio;              /**< achieved_flops_per_s / (peak_flops_per_s * devices); 0 if FLOPs or peak unknown. */
+    double bubble_ratio;           /**< Pipeline bubble: (PP - 1) / (virtual_stages * micro_batches_per_step). @since 0.5.0 */
+    double stage_s;                /**< One pipeline stage running one full micro-batch: compute / (TP * PP) + its tensor-parallel and point-to-point communication, s. @since 0.5.0 */
+    double bubble_s;               /**< Breakdown: pipeline fill and drain, s. @since 0.5.0 */
+    double tp_comm_s;              /**< Breakdown: tensor-parallel all-reduces, s. @since 0.5.0 */
+    double p2p_s;                  /**< Breakdown: activations sent between pipeline stages, s. @since 0.5.0 */
 } trainest_estimate;
 
 /**
@@ -756,6 +797,8 @@ typedef struct trainest_memory_request {
     uint64_t activation_bytes_per_sample; /**< Peak bytes that grow with each sample of the micro-batch. */
     uint64_t device_memory_bytes;      /**< Device memory; 0 = unlimited. */
     double headroom_ratio;             /**< Fraction of device memory kept free, in [0, 1). Default 0. */
+    uint32_t recompute;                /**< A ::trainest_recompute, for activation memory from the model shape. Default NONE. @since 0.5.0 */
+    uint32_t reserved1;                /**< Padding; must be 0. @since 0.5.0 */
 } trainest_memory_request;
 
 /** @brief Memory of one device for a plan. @since 0.3.0 */
@@ -773,6 +816,8 @@ typedef struct trainest_memory {
     uint64_t budget_bytes;         /**< floor(device_memory_bytes * (1 - headroom_ratio)); UINT64_MAX if unlimited. */
     uint64_t max_micro_batch;      /**< Largest micro-batch within the budget (0 if even the static part does not fit; UINT64_MAX if unlimited). */
     double headroom_ratio;         /**< 1 - total_bytes / device_memory_bytes: negative when it does not fit; 0 if unlimited. */
+    uint64_t activation_bytes_per_micro_batch; /**< Activations of one micro-batch on this device (its layers, divided by TP). @since 0.5.0 */
+    double micro_batches_in_flight; /**< Micro-batches whose activations the device holds at once: 1 without a pipeline, min(PP, micro-batches) under 1F1B, times 1 + (PP - 1) / (PP * v) when interleaved. @since 0.5.0 */
 } trainest_memory;
 
 /** @brief One measured peak, for trainest_memory_calibrate(). @since 0.3.0 */
@@ -802,7 +847,10 @@ typedef struct trainest_search_request {
     uint64_t global_batch_min;  /**< Smallest global batch; 0 = the plan request's global_batch only. */
     uint64_t global_batch_max;  /**< Largest global batch (inclusive); 0 = global_batch_min. */
     uint64_t global_batch_step; /**< Step through the range; 0 = 1. */
-    uint64_t max_devices;       /**< Data-parallel replicas to try: 1 .. max_devices. Default 1. */
+    uint64_t max_devices;       /**< Devices: every layout with data_parallel * TP * PP <= max_devices is tried. Default 1. */
+    uint64_t max_tensor_parallel;   /**< TP to try: powers of two up to this (and up to devices_per_node). 0 = 1. @since 0.5.0 */
+    uint64_t max_pipeline_parallel; /**< PP to try: powers of two up to this that divide the layers (if known). 0 = 1. @since 0.5.0 */
+    uint64_t devices_per_node;      /**< Devices per node: tensor parallelism stays within a node. 0 = no limit. @since 0.5.0 */
 } trainest_search_request;
 
 /** @brief One plan found by trainest_search_run(). @since 0.3.0 */
@@ -818,6 +866,8 @@ typedef struct trainest_search_result {
     double headroom_ratio;     /**< 1 - memory_bytes / device memory (0 if unlimited). */
     double step_s;             /**< Predicted full optimizer step, s. */
     double total_s;            /**< Predicted run time, s: the ranking key. */
+    uint64_t tensor_parallel;  /**< TP. @since 0.5.0 */
+    uint64_t pipeline_parallel; /**< PP. @since 0.5.0 */
 } trainest_search_result;
 
 /** @brief The search's summary. @since 0.3.0 */
@@ -1215,6 +1265,113 @@ TRAINEST_API int trainest_eta_update(trainest_eta *state, double step_s, uint64_
  * @since 0.4.0
  */
 TRAINEST_API int trainest_eta_report_compute(trainest_eta_report *out, const trainest_eta *state, double now_unix_s);
+/** @} */
+
+/* ======================================================================== */
+/** @name Model parallelism and request initialisers (since 0.5.0)
+ * Tensor and pipeline parallelism live in the plan request (and reach the
+ * time and memory models through it); see docs/parallelism.md.
+ * @{ */
+
+/** @name Layout change flags
+ * Bits of trainest_layout_suggestion::changed.
+ * @{ */
+/** The suggestion changes the device count. */
+#define TRAINEST_CHANGED_DEVICES 0x8u
+/** The suggestion changes the tensor-parallel size. */
+#define TRAINEST_CHANGED_TENSOR_PARALLEL 0x10u
+/** The suggestion changes the pipeline-parallel size. */
+#define TRAINEST_CHANGED_PIPELINE_PARALLEL 0x20u
+/** @} */
+
+/** @brief A valid device layout near a request, from trainest_layout_suggest(). @since 0.5.0 */
+typedef struct trainest_layout_suggestion {
+    uint32_t struct_size;       /**< Size of this struct as the caller knows it; the array's stride is element 0's. */
+    uint32_t changed;           /**< TRAINEST_CHANGED_* bits: what differs from the request. */
+    double distance_ratio;      /**< Sum over devices, TP and PP as requested of |new - old| / old. */
+    uint64_t devices;           /**< Devices. */
+    uint64_t data_parallel;     /**< devices / (TP * PP). */
+    uint64_t tensor_parallel;   /**< TP. */
+    uint64_t pipeline_parallel; /**< PP. */
+} trainest_layout_suggestion;
+
+/**
+ * @brief List the valid device layouts nearest to a request.
+ *
+ * Keeps the devices and moves TP or PP to the nearest divisors, or keeps TP
+ * and PP and moves the devices to the nearest multiples of TP * PP (and of
+ * PP * virtual_stages dividing the layers, when they are known). Ranked by
+ * distance_ratio, then devices, TP, PP ascending. The array's stride is
+ * out[0].struct_size.
+ * @param[out] out Array of at least capacity suggestions (may be NULL if capacity is 0).
+ * @param[in] capacity Number of elements in out.
+ * @param[out] out_count Suggestions written.
+ * @param[in] request The plan request whose layout to repair.
+ * @return ::TRAINEST_OK (also with no suggestion), ::TRAINEST_E_NULL,
+ *         ::TRAINEST_E_STRUCT_SIZE, ::TRAINEST_E_UNSUPPORTED.
+ * @since 0.5.0
+ */
+TRAINEST_API int trainest_layout_suggest(trainest_layout_suggestion *out, uint32_t capacity,
+                                         uint32_t *out_count, const trainest_plan_request *request);
+
+/**
+ * @brief Device memory for a whole plan: model states split by TP * PP and
+ *        sharded by ZeRO over data_parallel, activations of the micro-batches
+ *        in flight.
+ *
+ * Activations per micro-batch per device are activation_bytes_per_sample *
+ * m / (TP * PP) when given, or from the plan's model shape (layers, hidden,
+ * attention_heads, seq_len_tokens) by Korthikanti et al. (2022) for Megatron
+ * with sequence parallelism: per layer s * m * h * (34 + 5 a s / h) / TP
+ * bytes, 34 s m h / TP with selective recompute, 2 s m h / TP with full
+ * recompute, for the layers / PP layers of a stage.
+ * @pre out->struct_size is set by the caller.
+ * @param[out] out The memory breakdown (max_micro_batch for this plan's layout and accumulation).
+ * @param[in] request The memory model.
+ * @param[in] plan_request The plan (micro-batch, accumulation, layout, model shape).
+ * @return ::TRAINEST_OK; any status of trainest_plan_compute() and
+ *         trainest_memory_compute(); ::TRAINEST_E_UNDERSPECIFIED when neither
+ *         activation_bytes_per_sample nor the model shape is known.
+ * @since 0.5.0
+ */
+TRAINEST_API int trainest_memory_for_plan(trainest_memory *out, const trainest_memory_request *request,
+                                          const trainest_plan_request *plan_request);
+
+/**
+ * @brief Set a search request to its defaults (max_devices 1, the plan's global batch).
+ * @param[out] out The request to initialise.
+ * @param[in] struct_size The caller's sizeof(trainest_search_request).
+ * @return ::TRAINEST_OK, ::TRAINEST_E_NULL or ::TRAINEST_E_STRUCT_SIZE.
+ * @since 0.5.0
+ */
+TRAINEST_API int trainest_search_request_init(trainest_search_request *out, uint32_t struct_size);
+
+/**
+ * @brief Set a ramp-up request to its defaults (all zero).
+ * @param[out] out The request to initialise.
+ * @param[in] struct_size The caller's sizeof(trainest_rampup_request).
+ * @return ::TRAINEST_OK, ::TRAINEST_E_NULL or ::TRAINEST_E_STRUCT_SIZE.
+ * @since 0.5.0
+ */
+TRAINEST_API int trainest_rampup_request_init(trainest_rampup_request *out, uint32_t struct_size);
+
+/**
+ * @brief Set a critical-batch request to its defaults (all zero).
+ * @param[out] out The request to initialise.
+ * @param[in] struct_size The caller's sizeof(trainest_critical_request).
+ * @return ::TRAINEST_OK, ::TRAINEST_E_NULL or ::TRAINEST_E_STRUCT_SIZE.
+ * @since 0.5.0
+ */
+TRAINEST_API int trainest_critical_request_init(trainest_critical_request *out, uint32_t struct_size);
+
+/**
+ * @brief Set a calibration request to its defaults (fit the optimizer time).
+ * @param[out] out The request to initialise.
+ * @param[in] struct_size The caller's sizeof(trainest_calibration_request).
+ * @return ::TRAINEST_OK, ::TRAINEST_E_NULL or ::TRAINEST_E_STRUCT_SIZE.
+ * @since 0.5.0
+ */
+TRAINEST_API int trainest_calibration_request_init(trainest_calibration_request *out, uint32_t struct_size);
 /** @} */
 
 #ifdef __cplusplus

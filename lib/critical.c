@@ -59,7 +59,7 @@ static int critical(trainest_critical *out, const trainest_plan_request *prq,
     if (st)
         FAIL(st, p.invalid_field);
     struct tr_step_model sm;
-    if ((st = trainest_priv_step_model(&sm, erq, &p, field)))
+    if ((st = trainest_priv_step_model(&sm, erq, &p, prq, field)))
         return st;
     uint64_t cap = prq->max_micro_batch;
     if (mrq) {
@@ -153,4 +153,15 @@ int trainest_critical_compute(trainest_critical *out, const trainest_plan_reques
     }
     trainest_priv_write_output(out, &c, sizeof c);
     return st;
+}
+
+int trainest_critical_request_init(trainest_critical_request *out, uint32_t struct_size)
+{
+    if (!out)
+        return TRAINEST_E_NULL;
+    if (struct_size < TR_SIZE_CRITICAL_REQUEST_0_4 || struct_size > TR_MAX_STRUCT_SIZE)
+        return TRAINEST_E_STRUCT_SIZE;
+    memset(out, 0, struct_size);
+    out->struct_size = struct_size;
+    return TRAINEST_OK;
 }

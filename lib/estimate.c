@@ -72,9 +72,15 @@ static int check_doubles(const trainest_estimate_request *rq, uint32_t *field)
     return TRAINEST_OK;
 }
 
-/* Training FLOPs per sample, or 0 if unknown. Fails only on contradictions. */
+/* Training FLOPs per sample, or 0 if unknown. Fails only on contradictions.
+ * Given, or 6 (8 with full recompute) * params * tokens (Kaplan et al.
+ * 2020, Narayanan et al. 2021), or Megatron's formula from the model shape:
+ * a forward pass is 24 s l h^2 (1 + s / (6 h) + V / (16 l h)) per sample,
+ * training three of them (four with full recompute); selective recompute
+ * adds the attention core's 4 s^2 l h once more (Korthikanti et al. 2022). */
 static int flops_per_sample(const trainest_estimate_request *rq, const trainest_plan *plan,
-                            double *out, uint64_t *tokens, uint32_t *field)
+                            const trainest_plan_request *prq, double *out, uint64_t *tokens,
+                            uint32_t *field)
 {
     *tokens = rq->tokens_per_sample ? rq->tokens_per_sample : plan->seq_len_tokens;
     *out = 0;
@@ -84,16 +90,40 @@ static int flops_per_sample(const trainest_estimate_request *rq, const trainest_
         *out = rq->flops_per_sample;
     } else if (rq->params && *tokens) {
         /* forward 2 + backward 4 FLOPs per parameter and token; full
-         * recompute runs the forward twice (Narayanan et al. 2021) */
+         * recompute runs the forward twice */
         double per_token = rq->recompute == TRAINEST_RECOMPUTE_FULL ? 8.0 : 6.0;
         *out = per_token * (double)rq->params * (double)*tokens;
+    } else if (prq && prq->layers && prq->hidden && prq->vocab && *tokens) {
+        const double s = (double)*tokens, l = (double)prq->layers, h = (double)prq->hidden,
+                     V = (double)prq->vocab;
+        const double forward = 24 * s * l * h * h * (1 + s / (6 * h) + V / (16 * l * h));
+        *out = (rq->recompute == TRAINEST_RECOMPUTE_FULL ? 4 : 3) * forward;
+        if (rq->recompute == TRAINEST_RECOMPUTE_SELECTIVE)
+            *out += 4 * s * s * l * h;
     }
     return TRAINEST_OK;
+}
+
+double trainest_priv_megatron_flops_per_iteration(double batch, double seq, double layers,
+                                                  double hidden, double vocab)
+{
+    /* Narayanan et al. 2021, eq. 3 (full recompute) */
+    return 96 * batch * seq * layers * hidden * hidden *
+           (1 + seq / (6 * hidden) + vocab / (16 * layers * hidden));
 }
 
 static double device_s(const struct tr_step_model *sm, double samples)
 {
     return sm->fixed_s + sm->per_sample_s * samples;
+}
+
+/* One pipeline stage running a micro-batch of s samples: its share of the
+ * device time plus its tensor-parallel and point-to-point communication.
+ * Without model parallelism, exactly device_s(). */
+static double stage_s(const struct tr_step_model *sm, double samples)
+{
+    return device_s(sm, samples) / sm->split + sm->tp_fixed_s +
+           (sm->tp_per_sample_s + sm->p2p_per_sample_s) * samples;
 }
 
 /* Fit the efficiency from one measured step assumed device-bound:
@@ -118,7 +148,8 @@ static int fit_efficiency(const trainest_estimate_request *rq, const trainest_pl
 }
 
 int trainest_priv_step_model(struct tr_step_model *sm, const trainest_estimate_request *rq,
-                             const trainest_plan *plan, uint32_t *field)
+                             const trainest_plan *plan, const trainest_plan_request *prq,
+                             uint32_t *field)
 {
     memset(sm, 0, sizeof *sm);
     if (rq->step_source > TRAINEST_STEP_SOURCE_ANALYTIC)
@@ -131,13 +162,15 @@ int trainest_priv_step_model(struct tr_step_model *sm, const trainest_estimate_r
     if (st)
         return st;
 
+    sm->split = 1;
     sm->floor_s = rq->floor_s;
     sm->fixed_s = rq->fixed_s;
     sm->per_sample_s = rq->per_sample_s;
     sm->launch_lag_s = rq->launch_lag_s;
     sm->optimizer_s = rq->optimizer_s;
     sm->peak_flops_per_s = rq->peak_flops_per_s;
-    if ((st = flops_per_sample(rq, plan, &sm->flops_per_sample, &sm->tokens_per_sample, field)))
+    if ((st = flops_per_sample(rq, plan, prq, &sm->flops_per_sample, &sm->tokens_per_sample,
+                               field)))
         return st;
 
     if (rq->step_source == TRAINEST_STEP_SOURCE_ANALYTIC) {
@@ -178,54 +211,123 @@ int trainest_priv_step_model(struct tr_step_model *sm, const trainest_estimate_r
         sm->h2d_s_per_sample = (double)rq->h2d_bytes_per_sample / rq->h2d_bytes_per_s;
     }
 
-    /* Ring all-reduce over R replicas: 2 (R - 1) / R of the bytes cross each
-     * link, plus 2 (R - 1) hops of latency. A ring that spans nodes runs at
-     * the inter-node bandwidth. Exactly zero for one replica. */
     const uint64_t R = plan->data_parallel;
+    const uint64_t tp = plan->tensor_parallel ? plan->tensor_parallel : 1;
+    const uint64_t pp = plan->pipeline_parallel ? plan->pipeline_parallel : 1;
+    const uint64_t v = plan->virtual_stages ? plan->virtual_stages : 1;
+    const uint64_t devices = plan->devices ? plan->devices : R;
+    sm->split = (double)tp * (double)pp;
+    /* every device holds 1 / (TP PP) of the model: its optimizer step too */
+    sm->optimizer_s /= sm->split;
+
+    /* Ring all-reduce of S bytes over n ranks: 2 (n - 1) / n of the bytes
+     * cross each link, plus 2 (n - 1) hops of latency. */
+#define ALLREDUCE_S(n, bytes, bw) (2.0 * (double)((n) - 1) / (double)(n) * (bytes) / (bw) + 2.0 * (double)((n) - 1) * rq->latency_s)
+
+    /* Data parallel: each replica's gradients, 1 / (TP PP) of them per
+     * device; a ring that spans nodes runs at the inter-node bandwidth.
+     * Exactly zero for one replica. */
     if (rq->grad_bytes && R > 1) {
-        const bool multi_node = rq->devices_per_node && R > rq->devices_per_node;
+        const bool multi_node = rq->devices_per_node && devices > rq->devices_per_node;
         const double bw = multi_node ? rq->inter_node_bytes_per_s : rq->bus_bytes_per_s;
         if (bw == 0)
             FAIL(TRAINEST_E_UNDERSPECIFIED, multi_node ? TRAINEST_FIELD_INTER_NODE_BYTES_PER_S
                                                        : TRAINEST_FIELD_BUS_BYTES_PER_S);
-        const double hops = 2.0 * (double)(R - 1);
-        const double t = hops / (double)R * (double)rq->grad_bytes / bw + hops * rq->latency_s;
-        sm->comm_step_s = t * (1.0 - rq->comm_overlap_ratio);
+        sm->comm_step_s = ALLREDUCE_S(R, (double)rq->grad_bytes / sm->split, bw) *
+                          (1.0 - rq->comm_overlap_ratio);
     }
+
+    /* Tensor and pipeline parallelism move activations of seq * hidden
+     * elements per sample (Megatron with sequence parallelism: the same
+     * volume as an all-reduce). */
+    if (tp > 1 || pp > 1) {
+        if (!prq || !prq->hidden)
+            FAIL(TRAINEST_E_UNDERSPECIFIED, TRAINEST_FIELD_HIDDEN);
+        if (!sm->tokens_per_sample)
+            FAIL(TRAINEST_E_UNDERSPECIFIED, TRAINEST_FIELD_SEQ_LEN_TOKENS);
+        const double elem = rq->activation_bytes_per_element ? (double)rq->activation_bytes_per_element : 2;
+        const double bytes_per_sample = (double)sm->tokens_per_sample * (double)prq->hidden * elem;
+        if (tp > 1) {
+            if (!prq->layers)
+                FAIL(TRAINEST_E_UNDERSPECIFIED, TRAINEST_FIELD_LAYERS);
+            const double bw = rq->tp_bytes_per_s > 0 ? rq->tp_bytes_per_s : rq->bus_bytes_per_s;
+            if (bw == 0)
+                FAIL(TRAINEST_E_UNDERSPECIFIED, TRAINEST_FIELD_TP_BYTES_PER_S);
+            /* two all-reduces per layer forward and two backward; full
+             * recompute runs the forward, and its two, again */
+            const double per_layer = rq->recompute == TRAINEST_RECOMPUTE_FULL ? 6 : 4;
+            const double n = per_layer * (double)prq->layers / (double)pp;
+            sm->tp_fixed_s = n * 2.0 * (double)(tp - 1) * rq->latency_s;
+            sm->tp_per_sample_s = n * 2.0 * (double)(tp - 1) / (double)tp * bytes_per_sample / bw;
+        }
+        if (pp > 1) {
+            /* the model's stages fill nodes: beyond one node, stages talk
+             * across nodes */
+            const bool cross = rq->devices_per_node && tp * pp > rq->devices_per_node;
+            const double bw = rq->p2p_bytes_per_s > 0 ? rq->p2p_bytes_per_s
+                              : cross            ? rq->inter_node_bytes_per_s
+                                                 : rq->bus_bytes_per_s;
+            if (bw == 0)
+                FAIL(TRAINEST_E_UNDERSPECIFIED, TRAINEST_FIELD_P2P_BYTES_PER_S);
+            /* each micro-batch crosses a stage boundary forward and backward,
+             * v times with v model chunks per device */
+            sm->p2p_per_sample_s = 2.0 * (double)v * bytes_per_sample / bw;
+            sm->bubble_stages = (double)(pp - 1) / (double)v;
+        }
+    }
+#undef ALLREDUCE_S
     return TRAINEST_OK;
 }
 
 /* The parts of one optimizer step. */
 struct step_parts {
-    double compute, optimizer, transfer, comm, stall;
+    double compute, optimizer, transfer, comm, stall, bubble, tp, p2p;
 };
 
 /* An optimizer step of k micro-batches, the last of r samples, the others
  * of m (per replica). The host launches k micro-batches while the device
- * runs them; the device starts launch_lag_s behind. */
+ * runs them; the device starts launch_lag_s behind. With a pipeline the k
+ * micro-batches flow through the stages (1F1B): the step takes the k stage
+ * times plus (PP - 1) / v more to fill and drain it. */
 static struct step_parts time_step(const struct tr_step_model *sm, double k, double m, double r)
 {
     struct step_parts s;
+    memset(&s, 0, sizeof s);
     const double host = k * sm->floor_s;
-    const double dev = sm->launch_lag_s + (k - 1) * device_s(sm, m) + device_s(sm, r);
-    s.compute = host > dev ? host : dev;
-    s.optimizer = sm->optimizer_s;
+    const double work = (k - 1) * device_s(sm, m) + device_s(sm, r);
     const double samples = (k - 1) * m + r;
+    const double dev_compute = sm->launch_lag_s + work / sm->split;
+    const double tp = k * sm->tp_fixed_s + samples * sm->tp_per_sample_s;
+    const double p2p = samples * sm->p2p_per_sample_s;
+    const double bubble = sm->bubble_stages * stage_s(sm, m);
+    if (host > dev_compute + tp + p2p + bubble) {
+        s.compute = host; /* launch-bound: the device waits on the host */
+    } else {
+        s.compute = dev_compute;
+        s.tp = tp;
+        s.p2p = p2p;
+        s.bubble = bubble;
+    }
+    s.optimizer = sm->optimizer_s;
     s.transfer = samples * sm->h2d_s_per_sample;
     s.comm = sm->comm_step_s;
-    s.stall = 0;
     if (sm->data_samples_per_s > 0) {
         const double data = samples / sm->data_samples_per_s;
-        const double busy = s.compute + s.optimizer + s.transfer + s.comm;
+        const double busy = s.compute + s.tp + s.p2p + s.bubble + s.optimizer + s.transfer + s.comm;
         s.stall = sm->serial_data ? data : (data > busy ? data - busy : 0);
     }
     return s;
 }
 
+static double step_total(const struct step_parts *s)
+{
+    return s->compute + s->optimizer + s->transfer + s->comm + s->stall + s->bubble + s->tp + s->p2p;
+}
+
 double trainest_priv_full_step_s(const struct tr_step_model *sm, double a, double m)
 {
     const struct step_parts s = time_step(sm, a, m, m);
-    return s.compute + s.optimizer + s.transfer + s.comm + s.stall;
+    return step_total(&s);
 }
 
 static void add_parts(struct step_parts *sum, struct step_parts s, double times)
@@ -235,12 +337,15 @@ static void add_parts(struct step_parts *sum, struct step_parts s, double times)
     sum->transfer += s.transfer * times;
     sum->comm += s.comm * times;
     sum->stall += s.stall * times;
+    sum->bubble += s.bubble * times;
+    sum->tp += s.tp * times;
+    sum->p2p += s.p2p * times;
 }
 
 /* Every epoch has the same steps: (steps - 1) full windows and a last one. */
 static struct step_parts time_uniform_epochs(const trainest_plan *p, const struct tr_step_model *sm)
 {
-    struct step_parts sum = {0, 0, 0, 0, 0};
+    struct step_parts sum = {0, 0, 0, 0, 0, 0, 0, 0};
     const double m = (double)p->micro_batch, a = (double)p->grad_accum_steps;
     const double E = (double)p->epochs;
     const uint64_t steps = p->optimizer_steps_per_epoch;
@@ -257,7 +362,7 @@ static struct step_parts time_uniform_epochs(const trainest_plan *p, const struc
  * every window is equally launch- or device-bound. */
 static struct step_parts time_stream(const trainest_plan *p, const struct tr_step_model *sm)
 {
-    struct step_parts sum = {0, 0, 0, 0, 0};
+    struct step_parts sum = {0, 0, 0, 0, 0, 0, 0, 0};
     const uint64_t m = p->micro_batch, a = p->grad_accum_steps;
     const uint64_t S = p->total_optimizer_steps, M = p->total_micro_steps;
     const uint64_t r = p->last_micro_batch_samples;
@@ -274,16 +379,21 @@ static struct step_parts time_stream(const trainest_plan *p, const struct tr_ste
 
     const double k = (double)stepped / (double)S;
     struct step_parts full = time_step(sm, k, (double)m, (double)m);
-    const double host = k * sm->floor_s;
-    const double dev = sm->launch_lag_s + k * device_s(sm, (double)m);
-    const double saved = dev >= host ? device_s(sm, (double)m) - device_s(sm, (double)r) : 0;
-    full.compute -= saved * (double)stepped_partials / (double)S;
-    full.transfer -= (double)stepped_partials * (double)(m - r) * sm->h2d_s_per_sample / (double)S;
+    /* a partial micro-batch saves device time only where the device, not
+     * the host, sets the pace */
+    const double per_step = (double)stepped_partials / (double)S;
+    const double missing = (double)(m - r);
+    if (full.compute != k * sm->floor_s || sm->floor_s == 0) {
+        full.compute -= per_step * (device_s(sm, (double)m) - device_s(sm, (double)r)) / sm->split;
+        full.tp -= per_step * missing * sm->tp_per_sample_s;
+        full.p2p -= per_step * missing * sm->p2p_per_sample_s;
+    }
+    full.transfer -= per_step * missing * sm->h2d_s_per_sample;
     add_parts(&sum, full, (double)S);
 
     /* The run's final, unstepped micro-batches: compute and copy only. */
-    const double t_m = fmax(sm->floor_s, device_s(sm, (double)m));
-    const double t_r = fmax(sm->floor_s, device_s(sm, (double)r));
+    const double t_m = fmax(sm->floor_s, stage_s(sm, (double)m));
+    const double t_r = fmax(sm->floor_s, stage_s(sm, (double)r));
     sum.compute += (double)(unstepped - unstepped_partials) * t_m + (double)unstepped_partials * t_r;
     const double tail_samples = (double)(unstepped * m - unstepped_partials * (m - r));
     sum.transfer += tail_samples * sm->h2d_s_per_sample;
@@ -302,22 +412,29 @@ void trainest_priv_estimate(trainest_estimate *e, const trainest_plan *p,
     struct step_parts run = uniform ? time_uniform_epochs(p, sm) : time_stream(p, sm);
     struct step_parts full = time_step(sm, a, m, m);
 
-    e->micro_batch_s = fmax(sm->floor_s, device_s(sm, m));
+    e->micro_batch_s = fmax(sm->floor_s, stage_s(sm, m));
     e->step_compute_s = full.compute;
     e->step_transfer_s = full.transfer;
     e->step_comm_s = full.comm;
     e->step_data_stall_s = full.stall;
-    e->step_s = full.compute + full.optimizer + full.transfer + full.comm + full.stall;
+    e->step_s = step_total(&full);
 
     e->compute_s = run.compute;
     e->optimizer_s = run.optimizer;
     e->transfer_s = run.transfer;
     e->comm_s = run.comm;
     e->data_stall_s = run.stall;
+    e->bubble_s = run.bubble;
+    e->tp_comm_s = run.tp;
+    e->p2p_s = run.p2p;
     e->overhead_s = E * (rq->eval_s_per_epoch + rq->checkpoint_s * (double)rq->checkpoints_per_epoch) +
                     rq->startup_s;
     e->total_s = e->compute_s + e->optimizer_s + e->transfer_s + e->data_stall_s + e->comm_s +
-                 e->overhead_s;
+                 e->overhead_s + e->bubble_s + e->tp_comm_s + e->p2p_s;
+    e->stage_s = stage_s(sm, m);
+    if (p->pipeline_parallel > 1)
+        e->bubble_ratio = (double)(p->pipeline_parallel - 1) /
+                          ((double)p->virtual_stages * (double)p->micro_batches_per_step);
     e->epoch_s = (e->total_s - rq->startup_s) / E;
 
     const double samples = (double)p->total_samples;
@@ -329,7 +446,8 @@ void trainest_priv_estimate(trainest_estimate *e, const trainest_plan *p,
     e->achieved_flops_per_s = e->total_s > 0 ? e->total_flops / e->total_s : 0;
     e->efficiency_ratio = sm->efficiency_ratio;
     if (sm->peak_flops_per_s > 0)
-        e->mfu_ratio = e->achieved_flops_per_s / (sm->peak_flops_per_s * (double)p->data_parallel);
+        e->mfu_ratio = e->achieved_flops_per_s /
+                       (sm->peak_flops_per_s * (double)(p->devices ? p->devices : p->data_parallel));
 }
 
 /* Every output must be a finite number; a model that overflows the double
@@ -337,7 +455,7 @@ void trainest_priv_estimate(trainest_estimate *e, const trainest_plan *p,
 static bool all_finite(const trainest_estimate *e)
 {
     const double *v = &e->micro_batch_s;
-    const double *end = &e->mfu_ratio;
+    const double *end = &e->p2p_s;
     for (; v <= end; v++)
         if (!isfinite(*v))
             return false;
@@ -364,7 +482,7 @@ int trainest_priv_estimate_checked(trainest_estimate *e, const trainest_plan_req
     if (st)
         FAIL(st, plan->invalid_field);
     struct tr_step_model sm;
-    if ((st = trainest_priv_step_model(&sm, rq, plan, field)))
+    if ((st = trainest_priv_step_model(&sm, rq, plan, prq, field)))
         return st;
     trainest_priv_estimate(e, plan, &sm, rq);
     if (!all_finite(e))

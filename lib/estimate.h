@@ -17,12 +17,24 @@ struct tr_step_model {
     bool serial_data;
     double flops_per_sample, peak_flops_per_s, efficiency_ratio;
     uint64_t tokens_per_sample;
+    /* model parallelism: the device time of a micro-batch is split over
+     * split = TP * PP devices; per stage and micro-batch of s samples,
+     * tensor-parallel communication tp_fixed_s + tp_per_sample_s * s and
+     * point-to-point p2p_per_sample_s * s; the pipeline fills and drains
+     * over bubble_stages = (PP - 1) / v stage times */
+    double split, tp_fixed_s, tp_per_sample_s, p2p_per_sample_s, bubble_stages;
 };
 
 /* Validate an estimate request against a computed plan and reduce it.
  * Sets *field on failure. */
 int trainest_priv_step_model(struct tr_step_model *sm, const trainest_estimate_request *rq,
-                             const trainest_plan *plan, uint32_t *field);
+                             const trainest_plan *plan, const trainest_plan_request *prq,
+                             uint32_t *field);
+
+/* Narayanan et al. 2021, eq. 3: model FLOPs of one iteration with full
+ * activation recompute. */
+double trainest_priv_megatron_flops_per_iteration(double batch, double seq, double layers,
+                                                  double hidden, double vocab);
 
 /* Time a computed plan. Fills every member of e except struct_size. */
 void trainest_priv_estimate(trainest_estimate *e, const trainest_plan *plan,

@@ -10,6 +10,7 @@
 #include "abi.h"
 #include "fit.h"
 #include "intmath.h"
+#include "plan.h"
 #include "sizes.h"
 
 #define FAIL(status, fld)                                                                      \
@@ -27,7 +28,9 @@ int trainest_priv_memory_check(const trainest_memory_request *rq, uint32_t *fiel
 {
     if (rq->zero_stage > 3)
         FAIL(TRAINEST_E_UNKNOWN_ENUM, TRAINEST_FIELD_ZERO_STAGE);
-    if (rq->reserved0)
+    if (rq->recompute > TRAINEST_RECOMPUTE_SELECTIVE)
+        FAIL(TRAINEST_E_UNKNOWN_ENUM, TRAINEST_FIELD_MEMORY_RECOMPUTE);
+    if (rq->reserved0 || rq->reserved1)
         FAIL(TRAINEST_E_UNSUPPORTED, TRAINEST_FIELD_STRUCT_SIZE);
     if (rq->params && rq->static_bytes)
         FAIL(TRAINEST_E_INCONSISTENT, TRAINEST_FIELD_STATIC_BYTES);
@@ -70,8 +73,59 @@ static uint64_t budget(uint64_t device, double headroom)
     return (uint64_t)floorl(b);
 }
 
-int trainest_priv_memory(trainest_memory *m, const trainest_memory_request *rq,
-                         uint64_t micro_batch, uint64_t data_parallel, uint32_t *field)
+/* The largest m with static + act(m) <= budget, act nondecreasing in m;
+ * act(m) is computed exactly, the bisection keeps it so. */
+static uint64_t max_fit(const struct tr_mem_shape *shape, uint64_t static_bytes, uint64_t budget)
+{
+    if (budget < static_bytes)
+        return 0;
+    const uint64_t room = budget - static_bytes;
+    uint64_t lo = 0, hi = UINT64_MAX;
+    bool overflow = false;
+    if (trainest_priv_activation_bytes(shape, 1, &overflow) == 0 && !overflow)
+        return UINT64_MAX; /* activations cost nothing */
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2 + 1;
+        overflow = false;
+        uint64_t act = trainest_priv_activation_bytes(shape, mid, &overflow);
+        if (!overflow && act <= room)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return lo;
+}
+
+/* Activation bytes of one device for a micro-batch of m samples. */
+uint64_t trainest_priv_activation_bytes(const struct tr_mem_shape *s, uint64_t m, bool *overflow)
+{
+    tr_u128 per_mb; /* one micro-batch on this device, before ceil */
+    tr_u128 den = (tr_u128)s->tp * s->pp;
+    if (s->per_sample) {
+        per_mb = (tr_u128)s->per_sample * m;
+    } else {
+        /* Korthikanti et al. 2022, Megatron with sequence parallelism:
+         * per layer s m h (34 + 5 a s / h) bytes; selective 34 s m h; full
+         * recompute 2 s m h; all divided by TP, for layers / PP layers. */
+        const tr_u128 smh = (tr_u128)s->seq * m * s->hidden;
+        tr_u128 per_layer = s->recompute == TRAINEST_RECOMPUTE_FULL ? 2 * smh
+                            : s->recompute == TRAINEST_RECOMPUTE_SELECTIVE
+                                ? 34 * smh
+                                : 34 * smh + (tr_u128)5 * s->heads * s->seq * s->seq * m;
+        per_mb = per_layer * s->layers;
+    }
+    /* in flight: n = in_num / in_den micro-batches */
+    const tr_u128 num = per_mb * s->in_num, d = den * s->in_den;
+    const tr_u128 bytes = num / d + (num % d != 0);
+    if (bytes > UINT64_MAX || (s->per_sample && per_mb / m != s->per_sample)) {
+        *overflow = true;
+        return UINT64_MAX;
+    }
+    return (uint64_t)bytes;
+}
+
+static int fill(trainest_memory *m, const trainest_memory_request *rq, const struct tr_mem_shape *shape,
+                uint64_t micro_batch, uint64_t data_parallel, uint32_t *field)
 {
     const uint32_t size = m->struct_size;
     memset(m, 0, sizeof *m);
@@ -79,34 +133,93 @@ int trainest_priv_memory(trainest_memory *m, const trainest_memory_request *rq,
     if (rq->static_bytes) {
         m->static_bytes = rq->static_bytes;
     } else {
+        /* each device holds 1 / (TP PP) of the parameters, then ZeRO shards
+         * over the data-parallel replicas */
+        const uint64_t P = tr_div_ceil(rq->params, shape->tp * shape->pp);
         const uint64_t R = data_parallel, z = rq->zero_stage;
         bool overflow = false;
-        m->weights_bytes = state_bytes(rq->params, z >= 3 ? R : 1, rq->weight_bits_per_param, &overflow);
-        m->grads_bytes = state_bytes(rq->params, z >= 2 ? R : 1, rq->grad_bits_per_param, &overflow);
-        m->optimizer_bytes =
-            state_bytes(rq->params, z >= 1 ? R : 1, rq->optimizer_bits_per_param, &overflow);
+        m->weights_bytes = state_bytes(P, z >= 3 ? R : 1, rq->weight_bits_per_param, &overflow);
+        m->grads_bytes = state_bytes(P, z >= 2 ? R : 1, rq->grad_bits_per_param, &overflow);
+        m->optimizer_bytes = state_bytes(P, z >= 1 ? R : 1, rq->optimizer_bits_per_param, &overflow);
         if (overflow || tr_add_overflow(m->weights_bytes, m->grads_bytes, &m->static_bytes) ||
             tr_add_overflow(m->static_bytes, m->optimizer_bytes, &m->static_bytes) ||
             tr_add_overflow(m->static_bytes, rq->overhead_bytes, &m->static_bytes))
             FAIL(TRAINEST_E_OVERFLOW, TRAINEST_FIELD_MEMORY_PARAMS);
     }
-    if (tr_mul_overflow(rq->activation_bytes_per_sample, micro_batch, &m->activation_bytes))
+    bool overflow = false;
+    m->activation_bytes = trainest_priv_activation_bytes(shape, micro_batch, &overflow);
+    if (overflow)
         FAIL(TRAINEST_E_OVERFLOW, TRAINEST_FIELD_ACTIVATION_BYTES_PER_SAMPLE);
+    struct tr_mem_shape one = *shape;
+    one.in_num = one.in_den = 1;
+    m->activation_bytes_per_micro_batch = trainest_priv_activation_bytes(&one, micro_batch, &overflow);
+    m->micro_batches_in_flight = (double)shape->in_num / (double)shape->in_den;
     if (tr_add_overflow(m->static_bytes, m->activation_bytes, &m->total_bytes))
         FAIL(TRAINEST_E_OVERFLOW, TRAINEST_FIELD_ACTIVATION_BYTES_PER_SAMPLE);
     m->budget_bytes = budget(rq->device_memory_bytes, rq->headroom_ratio);
-    if (m->budget_bytes == UINT64_MAX && !rq->device_memory_bytes)
-        m->max_micro_batch = UINT64_MAX;
-    else if (m->budget_bytes < m->static_bytes)
-        m->max_micro_batch = 0;
-    else if (!rq->activation_bytes_per_sample)
-        m->max_micro_batch = UINT64_MAX;
-    else
-        m->max_micro_batch = (m->budget_bytes - m->static_bytes) / rq->activation_bytes_per_sample;
+    m->max_micro_batch = rq->device_memory_bytes ? max_fit(shape, m->static_bytes, m->budget_bytes)
+                                                 : UINT64_MAX;
     m->fits = m->total_bytes <= m->budget_bytes;
     if (rq->device_memory_bytes)
         m->headroom_ratio = 1.0 - (double)m->total_bytes / (double)rq->device_memory_bytes;
     return TRAINEST_OK;
+}
+
+void trainest_priv_memory_shape(struct tr_mem_shape *s, const trainest_memory_request *rq)
+{
+    memset(s, 0, sizeof *s);
+    s->per_sample = rq->activation_bytes_per_sample;
+    s->tp = s->pp = 1;
+    s->in_num = s->in_den = 1;
+    s->recompute = rq->recompute;
+}
+
+int trainest_priv_memory_plan_shape(struct tr_mem_shape *s, const trainest_memory_request *rq,
+                                    const trainest_plan_request *prq, uint64_t tp, uint64_t pp,
+                                    uint64_t v, uint64_t micro_batches, uint32_t *field)
+{
+    trainest_priv_memory_shape(s, rq);
+    s->tp = tp;
+    s->pp = pp;
+    if (!s->per_sample) {
+        if (!prq->layers || !prq->hidden || !prq->attention_heads || !prq->seq_len_tokens)
+            FAIL(TRAINEST_E_UNDERSPECIFIED, !prq->layers ? TRAINEST_FIELD_LAYERS
+                                            : !prq->hidden ? TRAINEST_FIELD_HIDDEN
+                                            : !prq->attention_heads ? TRAINEST_FIELD_ATTENTION_HEADS
+                                                                     : TRAINEST_FIELD_SEQ_LEN_TOKENS);
+        s->layers = prq->layers;
+        s->hidden = prq->hidden;
+        s->heads = prq->attention_heads;
+        s->seq = prq->seq_len_tokens;
+        s->tp = tp;
+        s->pp = 1; /* the per-layer formula counts the stage's own layers */
+        s->layers = prq->layers / pp;
+    }
+    /* 1F1B: the first stage holds up to PP micro-batches; interleaving
+     * raises that by 1 + (PP - 1) / (PP v) (Narayanan et al. 2021) */
+    const uint64_t held = pp < micro_batches ? pp : micro_batches;
+    s->in_num = held;
+    s->in_den = 1;
+    if (v > 1 && pp > 1) {
+        s->in_num = held * (pp * v + pp - 1);
+        s->in_den = pp * v;
+    }
+    return TRAINEST_OK;
+}
+
+int trainest_priv_memory(trainest_memory *m, const trainest_memory_request *rq,
+                         uint64_t micro_batch, uint64_t data_parallel, uint32_t *field)
+{
+    struct tr_mem_shape shape;
+    trainest_priv_memory_shape(&shape, rq);
+    return fill(m, rq, &shape, micro_batch, data_parallel, field);
+}
+
+int trainest_priv_memory_for(trainest_memory *m, const trainest_memory_request *rq,
+                             const struct tr_mem_shape *shape, uint64_t micro_batch,
+                             uint64_t data_parallel, uint32_t *field)
+{
+    return fill(m, rq, shape, micro_batch, data_parallel, field);
 }
 
 int trainest_memory_request_init(trainest_memory_request *out, uint32_t struct_size)
@@ -145,6 +258,42 @@ int trainest_memory_compute(trainest_memory *out, const trainest_memory_request 
         field = TRAINEST_FIELD_DATA_PARALLEL;
     } else if (!(st = trainest_priv_memory_check(&rq, &field)))
         st = trainest_priv_memory(&m, &rq, micro_batch, data_parallel, &field);
+    if (st) {
+        memset(&m, 0, sizeof m);
+        m.invalid_field = field;
+    }
+    trainest_priv_write_output(out, &m, sizeof m);
+    return st;
+}
+
+int trainest_memory_for_plan(trainest_memory *out, const trainest_memory_request *request,
+                             const trainest_plan_request *plan_request)
+{
+    int st = trainest_priv_check_output(out, TR_SIZE_MEMORY_0_3);
+    if (st)
+        return st;
+    trainest_memory m;
+    memset(&m, 0, sizeof m);
+    m.struct_size = sizeof m;
+    trainest_memory_request rq;
+    trainest_plan_request prq;
+    uint32_t field = TRAINEST_FIELD_NONE;
+    if ((st = trainest_priv_read_input(&rq, sizeof rq, request, TR_SIZE_MEMORY_REQUEST_0_3)) ||
+        (st = trainest_priv_read_input(&prq, sizeof prq, plan_request, TR_SIZE_PLAN_REQUEST_0_1))) {
+        field = st == TRAINEST_E_NULL ? TRAINEST_FIELD_NONE : TRAINEST_FIELD_STRUCT_SIZE;
+    } else if (!(st = trainest_priv_memory_check(&rq, &field))) {
+        trainest_plan p;
+        p.struct_size = sizeof p;
+        if ((st = trainest_priv_plan_compute(&p, &prq))) {
+            field = p.invalid_field;
+        } else {
+            struct tr_mem_shape shape;
+            if (!(st = trainest_priv_memory_plan_shape(&shape, &rq, &prq, p.tensor_parallel,
+                                                       p.pipeline_parallel, p.virtual_stages,
+                                                       p.micro_batches_per_step, &field)))
+                st = fill(&m, &rq, &shape, p.micro_batch, p.data_parallel, &field);
+        }
+    }
     if (st) {
         memset(&m, 0, sizeof m);
         m.invalid_field = field;

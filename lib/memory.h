@@ -5,6 +5,26 @@
 
 #include "trainest.h"
 
+#include <stdbool.h>
+
+/* How activations grow with the micro-batch on one device. */
+struct tr_mem_shape {
+    uint64_t per_sample;               /* given bytes per sample (full model), or 0 ... */
+    uint64_t layers, hidden, heads, seq; /* ... the model shape (this stage's layers) */
+    uint32_t recompute;
+    uint64_t tp, pp;                   /* activations divide by tp * pp */
+    uint64_t in_num, in_den;           /* micro-batches in flight, a fraction */
+};
+
+void trainest_priv_memory_shape(struct tr_mem_shape *s, const trainest_memory_request *rq);
+int trainest_priv_memory_plan_shape(struct tr_mem_shape *s, const trainest_memory_request *rq,
+                                    const trainest_plan_request *prq, uint64_t tp, uint64_t pp,
+                                    uint64_t v, uint64_t micro_batches, uint32_t *field);
+uint64_t trainest_priv_activation_bytes(const struct tr_mem_shape *s, uint64_t m, bool *overflow);
+int trainest_priv_memory_for(trainest_memory *m, const trainest_memory_request *rq,
+                             const struct tr_mem_shape *shape, uint64_t micro_batch,
+                             uint64_t data_parallel, uint32_t *field);
+
 /* Validate a memory request (everything but the replica count). */
 int trainest_priv_memory_check(const trainest_memory_request *rq, uint32_t *field);
 

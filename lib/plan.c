@@ -98,6 +98,43 @@ static int chain_rules_for(const trainest_plan_request *rq, struct chain_rules *
     FAIL(TRAINEST_E_UNKNOWN_ENUM, TRAINEST_FIELD_PRESET);
 }
 
+int trainest_priv_plan_layout(const trainest_plan_request *rq, struct tr_layout *l, uint32_t *field)
+{
+    l->tp = rq->tensor_parallel ? rq->tensor_parallel : 1;
+    l->pp = rq->pipeline_parallel ? rq->pipeline_parallel : 1;
+    l->v = rq->virtual_stages ? rq->virtual_stages : 1;
+    if (l->v > 1 && l->pp == 1) /* interleaving needs a pipeline */
+        FAIL(TRAINEST_E_BAD_LAYOUT, TRAINEST_FIELD_VIRTUAL_STAGES);
+    uint64_t model, chunks;
+    if (tr_mul_overflow(l->tp, l->pp, &model))
+        FAIL(TRAINEST_E_OVERFLOW, TRAINEST_FIELD_PIPELINE_PARALLEL);
+    if (tr_mul_overflow(l->pp, l->v, &chunks))
+        FAIL(TRAINEST_E_OVERFLOW, TRAINEST_FIELD_VIRTUAL_STAGES);
+    if (rq->devices) {
+        if (rq->devices % model)
+            FAIL(TRAINEST_E_BAD_LAYOUT, TRAINEST_FIELD_DEVICES);
+        l->dp = rq->devices / model;
+        l->devices = rq->devices;
+        if (rq->data_parallel != 1 && rq->data_parallel != l->dp)
+            FAIL(TRAINEST_E_INCONSISTENT, TRAINEST_FIELD_DATA_PARALLEL);
+    } else {
+        if (rq->data_parallel == 0)
+            FAIL(TRAINEST_E_ZERO, TRAINEST_FIELD_DATA_PARALLEL);
+        l->dp = rq->data_parallel;
+        if (tr_mul_overflow(l->dp, model, &l->devices))
+            FAIL(TRAINEST_E_OVERFLOW, TRAINEST_FIELD_DATA_PARALLEL);
+    }
+    /* Megatron splits layers evenly over the stages and their chunks, and
+     * the hidden size and the heads over the tensor-parallel ranks. */
+    if (rq->layers && rq->layers % chunks)
+        FAIL(TRAINEST_E_BAD_LAYOUT, TRAINEST_FIELD_LAYERS);
+    if (rq->hidden && rq->hidden % l->tp)
+        FAIL(TRAINEST_E_BAD_LAYOUT, TRAINEST_FIELD_HIDDEN);
+    if (rq->attention_heads && rq->attention_heads % l->tp)
+        FAIL(TRAINEST_E_BAD_LAYOUT, TRAINEST_FIELD_ATTENTION_HEADS);
+    return TRAINEST_OK;
+}
+
 int trainest_priv_plan_check_fixed(const trainest_plan_request *rq, uint32_t *field)
 {
     *field = TRAINEST_FIELD_NONE;
@@ -117,6 +154,10 @@ int trainest_priv_plan_check_fixed(const trainest_plan_request *rq, uint32_t *fi
         FAIL(TRAINEST_E_ZERO, TRAINEST_FIELD_DATA_PARALLEL);
     if (rq->epochs == 0)
         FAIL(TRAINEST_E_ZERO, TRAINEST_FIELD_EPOCHS);
+    struct tr_layout layout;
+    int st = trainest_priv_plan_layout(rq, &layout, field);
+    if (st)
+        return st;
     struct chain_rules rules;
     return chain_rules_for(rq, &rules, field);
 }
@@ -449,16 +490,22 @@ static int count_chain(trainest_plan *p, bool hf_legacy, uint32_t *field)
     return TRAINEST_OK;
 }
 
-int trainest_priv_plan_compute(trainest_plan *p, const trainest_plan_request *rq)
+int trainest_priv_plan_compute(trainest_plan *p, const trainest_plan_request *request)
 {
     uint32_t *field = &p->invalid_field;
     uint32_t struct_size = p->struct_size;
     memset(p, 0, sizeof *p);
     p->struct_size = struct_size;
 
-    int st = trainest_priv_plan_check_fixed(rq, field);
+    int st = trainest_priv_plan_check_fixed(request, field);
     if (st)
         return st;
+    /* The batch splits over the data-parallel replicas only. */
+    struct tr_layout layout;
+    trainest_priv_plan_layout(request, &layout, field); /* cannot fail after check_fixed */
+    trainest_plan_request local = *request;
+    local.data_parallel = layout.dp;
+    const trainest_plan_request *rq = &local;
     if (rq->max_micro_batch && rq->micro_batch > rq->max_micro_batch)
         FAIL(TRAINEST_E_EXCEEDS_CAP, TRAINEST_FIELD_MICRO_BATCH);
 
@@ -504,6 +551,15 @@ int trainest_priv_plan_compute(trainest_plan *p, const trainest_plan_request *rq
 
     MUL(&p->tokens_per_step, p->global_batch, p->seq_len_tokens, TRAINEST_FIELD_SEQ_LEN_TOKENS);
     MUL(&p->total_tokens, p->total_samples, p->seq_len_tokens, TRAINEST_FIELD_SEQ_LEN_TOKENS);
+
+    p->tensor_parallel = layout.tp;
+    p->pipeline_parallel = layout.pp;
+    p->virtual_stages = layout.v;
+    p->devices = layout.devices;
+    p->micro_batches_per_step = p->grad_accum_steps;
+    /* Megatron's interleaved schedule needs whole rounds of PP micro-batches. */
+    if (layout.v > 1 && p->micro_batches_per_step % layout.pp)
+        FAIL(TRAINEST_E_NOT_DIVISIBLE, TRAINEST_FIELD_VIRTUAL_STAGES);
     return TRAINEST_OK;
 }
 

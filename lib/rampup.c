@@ -70,10 +70,19 @@ static int rampup(trainest_rampup *out, const trainest_plan_request *prq,
     trainest_plan p;
     p.struct_size = sizeof p;
     int st = trainest_priv_plan_compute(&p, prq);
+    if (st == TRAINEST_E_NO_STEPS) {
+        /* Fewer samples than one target batch: the constant-batch run has no
+         * iteration, but the ramp's smaller batches may. Resolve the batch
+         * on a stream long enough, count with the real one below. */
+        trainest_plan_request resolve = *prq;
+        resolve.samples = UINT64_MAX;
+        resolve.epochs = 1;
+        st = trainest_priv_plan_compute(&p, &resolve);
+    }
     if (st)
         FAIL(st, p.invalid_field);
     struct tr_step_model sm;
-    if (erq && (st = trainest_priv_step_model(&sm, erq, &p, field)))
+    if (erq && (st = trainest_priv_step_model(&sm, erq, &p, prq, field)))
         return st;
 
     const uint64_t G = p.global_batch, mR = p.micro_batch * p.data_parallel; /* mR <= G */
@@ -94,7 +103,7 @@ static int rampup(trainest_rampup *out, const trainest_plan_request *prq,
             FAIL(TRAINEST_E_ZERO, TRAINEST_FIELD_RAMPUP_SAMPLES);
         r.per_incr = (double)r.ramp_samples / (double)r.increments;
     }
-    if (tr_mul_overflow(p.samples, p.epochs, &r.train_samples))
+    if (tr_mul_overflow(prq->samples, prq->epochs, &r.train_samples))
         FAIL(TRAINEST_E_OVERFLOW, TRAINEST_FIELD_EPOCHS);
     out->increments = r.increments;
     const uint64_t limit = r.ramp_samples < r.train_samples ? r.ramp_samples : r.train_samples;
@@ -133,7 +142,7 @@ static int rampup(trainest_rampup *out, const trainest_plan_request *prq,
                              trainest_priv_full_step_s(&sm, (double)p.grad_accum_steps,
                                                        (double)p.micro_batch);
         out->total_s = ramp_s + after +
-                       (double)p.epochs * (erq->eval_s_per_epoch +
+                       (double)prq->epochs * (erq->eval_s_per_epoch +
                                            erq->checkpoint_s * (double)erq->checkpoints_per_epoch) +
                        erq->startup_s;
         if (!isfinite(out->total_s))
@@ -169,4 +178,15 @@ int trainest_rampup_compute(trainest_rampup *out, const trainest_plan_request *p
     }
     trainest_priv_write_output(out, &r, sizeof r);
     return st;
+}
+
+int trainest_rampup_request_init(trainest_rampup_request *out, uint32_t struct_size)
+{
+    if (!out)
+        return TRAINEST_E_NULL;
+    if (struct_size < TR_SIZE_RAMPUP_REQUEST_0_4 || struct_size > TR_MAX_STRUCT_SIZE)
+        return TRAINEST_E_STRUCT_SIZE;
+    memset(out, 0, struct_size);
+    out->struct_size = struct_size;
+    return TRAINEST_OK;
 }

@@ -19,8 +19,9 @@ struct search_ctx {
     const trainest_estimate_request *erq;
     const trainest_memory_request *mrq;
     uint64_t micro_cap; /* the plan request's max_micro_batch, 0 = none */
-    /* per replica count, recomputed when R changes */
-    uint64_t R, static_bytes, max_micro_batch;
+    /* per layout, recomputed when it changes */
+    uint64_t R, tp, pp, v, static_bytes, budget;
+    struct tr_mem_shape shape; /* activations; in flight set per candidate */
     struct tr_step_model sm;
     bool sm_valid;
 };
@@ -50,6 +51,10 @@ static bool better(const trainest_search_result *x, const trainest_search_result
         return x->global_batch < y->global_batch;
     if (x->data_parallel != y->data_parallel)
         return x->data_parallel < y->data_parallel;
+    if (x->tensor_parallel != y->tensor_parallel)
+        return x->tensor_parallel < y->tensor_parallel;
+    if (x->pipeline_parallel != y->pipeline_parallel)
+        return x->pipeline_parallel < y->pipeline_parallel;
     return x->micro_batch < y->micro_batch;
 }
 
@@ -136,18 +141,26 @@ static bool split(uint64_t G, uint64_t q, uint32_t policy, uint64_t *a, uint64_t
     return true;
 }
 
-static int set_replicas(struct search_ctx *c, uint64_t R, uint32_t *field)
+static int set_layout(struct search_ctx *c, uint64_t R, uint64_t tp, uint64_t pp, uint32_t *field)
 {
+    /* activations from the measured per-sample bytes, or from the model
+     * shape when it is complete; none otherwise */
+    trainest_priv_memory_shape(&c->shape, c->mrq);
+    if (!c->mrq->activation_bytes_per_sample && c->prq.layers && c->prq.hidden &&
+        c->prq.attention_heads && c->prq.seq_len_tokens)
+        trainest_priv_memory_plan_shape(&c->shape, c->mrq, &c->prq, tp, pp, c->v, 1, field);
+    c->shape.tp = c->shape.per_sample ? tp : c->shape.tp;
+    c->shape.pp = c->shape.per_sample ? pp : c->shape.pp;
     trainest_memory mem;
     mem.struct_size = sizeof mem;
-    int st = trainest_priv_memory(&mem, c->mrq, 0, R, field);
+    int st = trainest_priv_memory_for(&mem, c->mrq, &c->shape, 0, R, field);
     if (st)
         return st;
     c->R = R;
+    c->tp = tp;
+    c->pp = pp;
     c->static_bytes = mem.static_bytes;
-    c->max_micro_batch = mem.max_micro_batch;
-    if (c->micro_cap && c->micro_cap < c->max_micro_batch)
-        c->max_micro_batch = c->micro_cap;
+    c->budget = mem.budget_bytes;
     c->sm_valid = false;
     return TRAINEST_OK;
 }
@@ -180,7 +193,20 @@ static void candidate(struct search_ctx *c, uint64_t G, uint64_t G_prev, uint64_
         s->duplicates++;
         return;
     }
-    if (m > c->max_micro_batch) {
+    /* Memory: the activations of the micro-batches in flight (1F1B holds
+     * min(PP, a) of them) on top of the layout's static part. */
+    struct tr_mem_shape shape = c->shape;
+    const uint64_t held = c->pp < a ? c->pp : a;
+    shape.in_num = c->pp > 1 ? held * (c->v > 1 ? c->pp * c->v + c->pp - 1 : 1) : 1;
+    shape.in_den = c->pp > 1 && c->v > 1 ? c->pp * c->v : 1;
+    bool act_overflow = false;
+    const uint64_t act = trainest_priv_activation_bytes(&shape, m, &act_overflow);
+    uint64_t total;
+    if (act_overflow || tr_add_overflow(c->static_bytes, act, &total)) {
+        s->rejected_overflow++;
+        return;
+    }
+    if (total > c->budget || (c->micro_cap && m > c->micro_cap)) {
         s->rejected_does_not_fit++;
         return;
     }
@@ -189,6 +215,9 @@ static void candidate(struct search_ctx *c, uint64_t G, uint64_t G_prev, uint64_
     prq.micro_batch = m;
     prq.grad_accum_steps = a;
     prq.data_parallel = R;
+    prq.devices = 0;
+    prq.tensor_parallel = c->tp;
+    prq.pipeline_parallel = c->pp;
     prq.max_micro_batch = 0;
     prq.divisibility = TRAINEST_DIVISIBILITY_ERROR;
     trainest_plan plan;
@@ -197,13 +226,15 @@ static void candidate(struct search_ctx *c, uint64_t G, uint64_t G_prev, uint64_
     if (st) {
         if (st == TRAINEST_E_OVERFLOW)
             s->rejected_overflow++;
+        else if (st == TRAINEST_E_NOT_DIVISIBLE) /* interleaving needs rounds of PP */
+            s->rejected_not_divisible++;
         else
             s->rejected_no_steps++;
         return;
     }
     uint32_t field;
     if (!c->sm_valid) { /* the step model depends on R (communication) */
-        if (trainest_priv_step_model(&c->sm, c->erq, &plan, &field)) {
+        if (trainest_priv_step_model(&c->sm, c->erq, &plan, &prq, &field)) {
             s->rejected_overflow++; /* validated up front; cannot happen */
             return;
         }
@@ -212,9 +243,7 @@ static void candidate(struct search_ctx *c, uint64_t G, uint64_t G_prev, uint64_
     trainest_estimate e;
     memset(&e, 0, sizeof e);
     trainest_priv_estimate(&e, &plan, &c->sm, c->erq);
-    uint64_t act, total;
-    if (!(e.total_s < 1.0e300) || tr_mul_overflow(c->mrq->activation_bytes_per_sample, m, &act) ||
-        tr_add_overflow(c->static_bytes, act, &total)) {
+    if (!(e.total_s < 1.0e300)) {
         s->rejected_overflow++;
         return;
     }
@@ -226,6 +255,8 @@ static void candidate(struct search_ctx *c, uint64_t G, uint64_t G_prev, uint64_
     r.micro_batch = m;
     r.grad_accum_steps = a;
     r.data_parallel = R;
+    r.tensor_parallel = c->tp;
+    r.pipeline_parallel = c->pp;
     r.total_optimizer_steps = plan.total_optimizer_steps;
     r.memory_bytes = total;
     if (c->mrq->device_memory_bytes)
@@ -265,20 +296,41 @@ static int search(struct search_ctx *c, const trainest_search_request *sr, uint3
         *field = TRAINEST_FIELD_STRUCT_SIZE;
         return TRAINEST_E_UNSUPPORTED;
     }
-    /* More replicas than samples in the largest global batch leave no micro-batch. */
-    const uint64_t max_R = sr->max_devices < hi ? sr->max_devices : hi;
-    for (uint64_t R = 1; R <= max_R; R++) {
-        int st = set_replicas(c, R, field);
-        if (st)
-            return st;
-        for (uint64_t G = lo;; G += step) {
-            const uint64_t m_max = micro_limit(c, G); /* ceil(G / R) when rounding up */
-            const uint64_t G_prev = G - lo >= step ? G - step : 0;
-            for (uint64_t m = 1; m <= m_max; m++)
-                candidate(c, G, G_prev, m);
-            if (hi - G < step)
+    /* TP and PP: powers of two, TP within a node, dividing the model
+     * shape where it is known; then every data-parallel size that fits the
+     * devices (and not more replicas than samples in the largest batch). */
+    const uint64_t max_tp = sr->max_tensor_parallel ? sr->max_tensor_parallel : 1;
+    const uint64_t max_pp = sr->max_pipeline_parallel ? sr->max_pipeline_parallel : 1;
+    for (uint64_t tp = 1; tp <= max_tp && tp <= sr->max_devices; tp *= 2) {
+        if ((sr->devices_per_node && tp > sr->devices_per_node) ||
+            (c->prq.hidden && c->prq.hidden % tp) ||
+            (c->prq.attention_heads && c->prq.attention_heads % tp))
+            break;
+        for (uint64_t pp = 1; pp <= max_pp && tp * pp <= sr->max_devices; pp *= 2) {
+            if (c->v > 1 && pp == 1)
+                continue;
+            if (c->prq.layers && c->prq.layers % (pp * c->v))
+                continue;
+            const uint64_t by_devices = sr->max_devices / (tp * pp);
+            const uint64_t max_R = by_devices < hi ? by_devices : hi;
+            for (uint64_t R = 1; R <= max_R; R++) {
+                int st = set_layout(c, R, tp, pp, field);
+                if (st)
+                    return st;
+                for (uint64_t G = lo;; G += step) {
+                    const uint64_t m_max = micro_limit(c, G); /* ceil(G / R) when rounding up */
+                    const uint64_t G_prev = G - lo >= step ? G - step : 0;
+                    for (uint64_t m = 1; m <= m_max; m++)
+                        candidate(c, G, G_prev, m);
+                    if (hi - G < step)
+                        break;
+                }
+            }
+            if (pp > UINT64_MAX / 2)
                 break;
         }
+        if (tp > UINT64_MAX / 2)
+            break;
     }
     return TRAINEST_OK;
 }
@@ -324,6 +376,11 @@ int trainest_search_run(trainest_search *out, trainest_search_result *results, u
         probe.micro_batch = probe.grad_accum_steps = 1;
         probe.data_parallel = sr.max_devices ? sr.max_devices : 1;
         probe.seq_len_tokens = prq.seq_len_tokens;
+        /* the widest layouts tried need what model parallelism needs */
+        probe.tensor_parallel = sr.max_tensor_parallel > 1 ? 2 : 1;
+        probe.pipeline_parallel = sr.max_pipeline_parallel > 1 ? 2 : 1;
+        probe.virtual_stages = prq.virtual_stages ? prq.virtual_stages : 1;
+        probe.devices = probe.data_parallel;
         struct tr_step_model sm;
         /* an efficiency fitted from "a step of the plan's shape" would
          * differ per candidate: the search needs the observed shape */
@@ -334,7 +391,7 @@ int trainest_search_run(trainest_search *out, trainest_search_result *results, u
             st = TRAINEST_E_UNDERSPECIFIED;
             field = TRAINEST_FIELD_OBSERVED_GRAD_ACCUM_STEPS;
         } else {
-            st = trainest_priv_step_model(&sm, &erq, &probe, &field);
+            st = trainest_priv_step_model(&sm, &erq, &probe, &prq, &field);
         }
         if (!st) {
             c.summary = &s;
@@ -346,6 +403,7 @@ int trainest_search_run(trainest_search *out, trainest_search_result *results, u
             c.erq = &erq;
             c.mrq = &mrq;
             c.micro_cap = prq.max_micro_batch;
+            c.v = prq.virtual_stages ? prq.virtual_stages : 1;
             st = search(&c, &sr, &field);
         }
     }
@@ -359,4 +417,16 @@ int trainest_search_run(trainest_search *out, trainest_search_result *results, u
     trainest_priv_write_output(out, &s, sizeof s);
     *out_count = c.count;
     return st;
+}
+
+int trainest_search_request_init(trainest_search_request *out, uint32_t struct_size)
+{
+    if (!out)
+        return TRAINEST_E_NULL;
+    if (struct_size < TR_SIZE_SEARCH_REQUEST_0_3 || struct_size > TR_MAX_STRUCT_SIZE)
+        return TRAINEST_E_STRUCT_SIZE;
+    memset(out, 0, struct_size);
+    out->struct_size = struct_size;
+    out->max_devices = 1;
+    return TRAINEST_OK;
 }

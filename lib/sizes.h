@@ -39,25 +39,37 @@ _Static_assert(sizeof(trainest_plan_request) >= TR_SIZE_PLAN_REQUEST_0_1, "plan_
 _Static_assert(sizeof(trainest_plan) >= TR_SIZE_PLAN_0_1, "plan shrank");
 _Static_assert(sizeof(trainest_plan_suggestion) >= TR_SIZE_PLAN_SUGGESTION_0_1,
                "plan_suggestion shrank");
-/* Until a release appends to them, the sizes are exactly the frozen ones. */
-_Static_assert(sizeof(trainest_plan_request) == 88, "plan_request layout changed");
-_Static_assert(sizeof(trainest_plan) == 208, "plan layout changed");
+/* 0.5.0 appended model-parallel fields to these. */
+#define TR_SIZE_PLAN_REQUEST_0_5 152u
+#define TR_SIZE_PLAN_0_5 248u
+#define TR_SIZE_ESTIMATE_REQUEST_0_5 264u
+#define TR_SIZE_ESTIMATE_0_5 224u
+#define TR_SIZE_MEMORY_REQUEST_0_5 80u
+#define TR_SIZE_MEMORY_0_5 104u
+#define TR_SIZE_SEARCH_REQUEST_0_5 64u
+#define TR_SIZE_SEARCH_RESULT_0_5 96u
+#define TR_SIZE_LAYOUT_SUGGESTION_0_5 48u
+
+/* The current sizes are exactly the latest frozen ones. */
+_Static_assert(sizeof(trainest_plan_request) == TR_SIZE_PLAN_REQUEST_0_5, "layout changed");
+_Static_assert(sizeof(trainest_plan) == TR_SIZE_PLAN_0_5, "layout changed");
+_Static_assert(sizeof(trainest_layout_suggestion) == TR_SIZE_LAYOUT_SUGGESTION_0_5, "layout changed");
 _Static_assert(sizeof(trainest_plan_suggestion) == 48, "plan_suggestion layout changed");
-_Static_assert(sizeof(trainest_estimate_request) == TR_SIZE_ESTIMATE_REQUEST_0_2, "layout changed");
-_Static_assert(sizeof(trainest_estimate) == TR_SIZE_ESTIMATE_0_2, "layout changed");
+_Static_assert(sizeof(trainest_estimate_request) == TR_SIZE_ESTIMATE_REQUEST_0_5, "layout changed");
+_Static_assert(sizeof(trainest_estimate) == TR_SIZE_ESTIMATE_0_5, "layout changed");
 _Static_assert(sizeof(trainest_step_observation) == TR_SIZE_STEP_OBSERVATION_0_2, "layout changed");
 _Static_assert(sizeof(trainest_calibration_request) == TR_SIZE_CALIBRATION_REQUEST_0_2,
                "layout changed");
 _Static_assert(sizeof(trainest_step_fit) == TR_SIZE_STEP_FIT_0_2, "layout changed");
 _Static_assert(sizeof(trainest_tradeoff) == TR_SIZE_TRADEOFF_0_2, "layout changed");
 _Static_assert(sizeof(trainest_tradeoff_point) == TR_SIZE_TRADEOFF_POINT_0_2, "layout changed");
-_Static_assert(sizeof(trainest_memory_request) == TR_SIZE_MEMORY_REQUEST_0_3, "layout changed");
-_Static_assert(sizeof(trainest_memory) == TR_SIZE_MEMORY_0_3, "layout changed");
+_Static_assert(sizeof(trainest_memory_request) == TR_SIZE_MEMORY_REQUEST_0_5, "layout changed");
+_Static_assert(sizeof(trainest_memory) == TR_SIZE_MEMORY_0_5, "layout changed");
 _Static_assert(sizeof(trainest_memory_point) == TR_SIZE_MEMORY_POINT_0_3, "layout changed");
 _Static_assert(sizeof(trainest_memory_fit) == TR_SIZE_MEMORY_FIT_0_3, "layout changed");
-_Static_assert(sizeof(trainest_search_request) == TR_SIZE_SEARCH_REQUEST_0_3, "layout changed");
+_Static_assert(sizeof(trainest_search_request) == TR_SIZE_SEARCH_REQUEST_0_5, "layout changed");
 _Static_assert(sizeof(trainest_search) == TR_SIZE_SEARCH_0_3, "layout changed");
-_Static_assert(sizeof(trainest_search_result) == TR_SIZE_SEARCH_RESULT_0_3, "layout changed");
+_Static_assert(sizeof(trainest_search_result) == TR_SIZE_SEARCH_RESULT_0_5, "layout changed");
 _Static_assert(sizeof(trainest_failure_request) == TR_SIZE_FAILURE_REQUEST_0_4, "layout changed");
 _Static_assert(sizeof(trainest_failure) == TR_SIZE_FAILURE_0_4, "layout changed");
 _Static_assert(sizeof(trainest_rampup_request) == TR_SIZE_RAMPUP_REQUEST_0_4, "layout changed");

@@ -33,7 +33,10 @@
     X(TRAINEST_E_OUT_OF_RANGE, "a floating-point input is outside its documented range")      \
     X(TRAINEST_E_TOO_FEW_POINTS, "the fit needs at least two distinct observations")          \
     X(TRAINEST_E_UNIDENTIFIABLE,                                                               \
-      "the observations cannot separate the model's parameters")
+      "the observations cannot separate the model's parameters")                              \
+    X(TRAINEST_E_BAD_LAYOUT,                                                                   \
+      "the devices do not split into data_parallel x tensor_parallel x pipeline_parallel, or " \
+      "the model into the layout (see invalid_field)")
 
 const char *trainest_strerror(int status)
 {
@@ -154,6 +157,21 @@ const char *trainest_field_name(uint32_t field)
         [TRAINEST_FIELD_STEP_S] = "step_s",
         [TRAINEST_FIELD_NOW_UNIX_S] = "now_unix_s",
         [TRAINEST_FIELD_ETA_STATE] = "eta_state",
+        [TRAINEST_FIELD_TENSOR_PARALLEL] = "tensor_parallel",
+        [TRAINEST_FIELD_PIPELINE_PARALLEL] = "pipeline_parallel",
+        [TRAINEST_FIELD_VIRTUAL_STAGES] = "virtual_stages",
+        [TRAINEST_FIELD_DEVICES] = "devices",
+        [TRAINEST_FIELD_LAYERS] = "layers",
+        [TRAINEST_FIELD_HIDDEN] = "hidden",
+        [TRAINEST_FIELD_ATTENTION_HEADS] = "attention_heads",
+        [TRAINEST_FIELD_VOCAB] = "vocab",
+        [TRAINEST_FIELD_ACTIVATION_BYTES_PER_ELEMENT] = "activation_bytes_per_element",
+        [TRAINEST_FIELD_TP_BYTES_PER_S] = "tp_bytes_per_s",
+        [TRAINEST_FIELD_P2P_BYTES_PER_S] = "p2p_bytes_per_s",
+        [TRAINEST_FIELD_MEMORY_RECOMPUTE] = "memory.recompute",
+        [TRAINEST_FIELD_MAX_TENSOR_PARALLEL] = "max_tensor_parallel",
+        [TRAINEST_FIELD_MAX_PIPELINE_PARALLEL] = "max_pipeline_parallel",
+        [TRAINEST_FIELD_SEARCH_DEVICES_PER_NODE] = "search.devices_per_node",
     };
     if (field < sizeof names / sizeof names[0] && names[field])
         return names[field];
@@ -225,6 +243,8 @@ uint32_t trainest_struct_size(uint32_t id)
         return sizeof(trainest_eta);
     case TRAINEST_STRUCT_ETA_REPORT:
         return sizeof(trainest_eta_report);
+    case TRAINEST_STRUCT_LAYOUT_SUGGESTION:
+        return sizeof(trainest_layout_suggestion);
     }
     return 0;
 }

@@ -139,6 +139,10 @@ int trainest_plan_suggest(trainest_plan_suggestion *out, uint32_t capacity, uint
     uint32_t field;
     if ((st = trainest_priv_plan_check_fixed(&rq, &field)))
         return st;
+    /* the batch splits over the data-parallel replicas of the layout */
+    struct tr_layout layout;
+    trainest_priv_plan_layout(&rq, &layout, &field); /* cannot fail after check_fixed */
+    rq.data_parallel = layout.dp;
 
     struct pool pool;
     pool.n = 0;

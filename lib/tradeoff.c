@@ -78,7 +78,7 @@ static int tradeoff(struct tradeoff_ctx *c, const trainest_plan_request *prq_in,
         return st;
     }
     struct tr_step_model sm;
-    if ((st = trainest_priv_step_model(&sm, c->rq, &plan, field)))
+    if ((st = trainest_priv_step_model(&sm, c->rq, &plan, &prq, field)))
         return st;
     c->G = plan.global_batch;
     c->R = plan.data_parallel;

@@ -26,11 +26,12 @@ static const int all_statuses[] = {
     TRAINEST_E_OUT_OF_RANGE,
     TRAINEST_E_TOO_FEW_POINTS,
     TRAINEST_E_UNIDENTIFIABLE,
+    TRAINEST_E_BAD_LAYOUT,
 };
 #define N_STATUSES (sizeof all_statuses / sizeof all_statuses[0])
 
 /* The highest trainest_field of this release. */
-#define TRAINEST_LAST_FIELD TRAINEST_FIELD_ETA_STATE
+#define TRAINEST_LAST_FIELD TRAINEST_FIELD_SEARCH_DEVICES_PER_NODE
 
 static void test_version_header_matches_runtime(void **state)
 {
@@ -139,6 +140,9 @@ static void test_struct_size_reports_sizeof(void **state)
     assert_int_equal(trainest_struct_size(TRAINEST_STRUCT_ETA_CONFIG), sizeof(trainest_eta_config));
     assert_int_equal(trainest_struct_size(TRAINEST_STRUCT_ETA), sizeof(trainest_eta));
     assert_int_equal(trainest_struct_size(TRAINEST_STRUCT_ETA_REPORT), sizeof(trainest_eta_report));
+    assert_int_equal(trainest_struct_size(TRAINEST_STRUCT_LAYOUT_SUGGESTION),
+                     sizeof(trainest_layout_suggestion));
+    assert_int_equal(trainest_struct_size(TRAINEST_STRUCT_LAYOUT_SUGGESTION + 1), 0);
     assert_int_equal(trainest_struct_size(0), 0);
     assert_int_equal(trainest_struct_size(9999), 0);
 }
@@ -146,22 +150,27 @@ static void test_struct_size_reports_sizeof(void **state)
 static void test_struct_layout_is_frozen(void **state)
 {
     (void)state;
-    /* The 0.1 layouts: offsets a binding compiled against 0.1 relies on. */
-    assert_int_equal(sizeof(trainest_plan_request), 88);
+    /* The 0.1 layouts: offsets a binding compiled against 0.1 relies on
+     * (0.5 appended to the plan request and the plan). */
+    assert_int_equal(sizeof(trainest_plan_request), 152);
+    assert_int_equal(offsetof(trainest_plan_request, tensor_parallel), 88);
     assert_int_equal(offsetof(trainest_plan_request, samples), 8);
     assert_int_equal(offsetof(trainest_plan_request, seq_len_tokens), 64);
     assert_int_equal(offsetof(trainest_plan_request, accum_tail), 84);
-    assert_int_equal(sizeof(trainest_plan), 208);
+    assert_int_equal(sizeof(trainest_plan), 248);
+    assert_int_equal(offsetof(trainest_plan, tensor_parallel), 208);
     assert_int_equal(offsetof(trainest_plan, requested_global_batch), 32);
     assert_int_equal(offsetof(trainest_plan, total_tokens), 200);
     assert_int_equal(sizeof(trainest_plan_suggestion), 48);
     assert_int_equal(offsetof(trainest_plan_suggestion, distance_ratio), 8);
     /* The 0.2 layouts. */
-    assert_int_equal(sizeof(trainest_estimate_request), 240);
+    assert_int_equal(sizeof(trainest_estimate_request), 264);
+    assert_int_equal(offsetof(trainest_estimate_request, activation_bytes_per_element), 240);
     assert_int_equal(offsetof(trainest_estimate_request, params), 48);
     assert_int_equal(offsetof(trainest_estimate_request, recompute), 112);
     assert_int_equal(offsetof(trainest_estimate_request, startup_s), 232);
-    assert_int_equal(sizeof(trainest_estimate), 184);
+    assert_int_equal(sizeof(trainest_estimate), 224);
+    assert_int_equal(offsetof(trainest_estimate, bubble_ratio), 184);
     assert_int_equal(offsetof(trainest_estimate, total_s), 64);
     assert_int_equal(sizeof(trainest_step_observation), 32);
     assert_int_equal(sizeof(trainest_calibration_request), 16);
@@ -169,14 +178,15 @@ static void test_struct_layout_is_frozen(void **state)
     assert_int_equal(sizeof(trainest_tradeoff), 56);
     assert_int_equal(sizeof(trainest_tradeoff_point), 40);
     /* The 0.3 layouts. */
-    assert_int_equal(sizeof(trainest_memory_request), 72);
+    assert_int_equal(sizeof(trainest_memory_request), 80);
+    assert_int_equal(offsetof(trainest_memory_request, recompute), 72);
     assert_int_equal(offsetof(trainest_memory_request, headroom_ratio), 64);
-    assert_int_equal(sizeof(trainest_memory), 88);
+    assert_int_equal(sizeof(trainest_memory), 104);
     assert_int_equal(sizeof(trainest_memory_point), 24);
     assert_int_equal(sizeof(trainest_memory_fit), 48);
-    assert_int_equal(sizeof(trainest_search_request), 40);
+    assert_int_equal(sizeof(trainest_search_request), 64);
     assert_int_equal(sizeof(trainest_search), 64);
-    assert_int_equal(sizeof(trainest_search_result), 80);
+    assert_int_equal(sizeof(trainest_search_result), 96);
     assert_int_equal(offsetof(trainest_search_result, total_s), 72);
     /* The 0.4 layouts. */
     assert_int_equal(sizeof(trainest_failure_request), 72);
@@ -189,6 +199,41 @@ static void test_struct_layout_is_frozen(void **state)
     assert_int_equal(sizeof(trainest_eta), 304);
     assert_int_equal(sizeof(trainest_eta_report), 136);
     assert_int_equal(offsetof(trainest_eta, config), 8);
+    /* The 0.5 layouts. */
+    assert_int_equal(sizeof(trainest_layout_suggestion), 48);
+}
+
+/* A caller built against 0.1 passes the 0.1 sizes: 88-byte requests and
+ * 208-byte plans. Its request is zero-extended (no model parallelism) and
+ * its plan gets the first 208 bytes, the same values a new caller sees. */
+static void test_release_0_1_caller_still_works(void **state)
+{
+    (void)state;
+    unsigned char old_rq[88], old_plan[208 + 8];
+    trainest_plan_request rq = tu_request(1000, 64, 16, 0, 2);
+    rq.epochs = 3;
+    memcpy(old_rq, &rq, sizeof old_rq);
+    const uint32_t rq_size = 88, plan_size = 208;
+    memcpy(old_rq, &rq_size, sizeof rq_size);
+    memset(old_plan, 0xAB, sizeof old_plan);
+    memcpy(old_plan, &plan_size, sizeof plan_size);
+    assert_int_equal(trainest_plan_compute((trainest_plan *)(void *)old_plan,
+                                           (const trainest_plan_request *)(const void *)old_rq),
+                     TRAINEST_OK);
+    trainest_plan now;
+    assert_int_equal(tu_plan(&now, &rq), TRAINEST_OK);
+    assert_int_equal(now.tensor_parallel, 1);
+    assert_int_equal(now.devices, 2);
+    memcpy(&now, &plan_size, sizeof plan_size); /* compare all but the size */
+    assert_memory_equal(old_plan, &now, 208);
+    for (size_t i = 208; i < sizeof old_plan; i++)
+        assert_int_equal(old_plan[i], 0xAB); /* nothing past its struct_size */
+    /* and an init for the old size leaves the rest of the caller alone */
+    unsigned char buf[88 + 8];
+    memset(buf, 0xCD, sizeof buf);
+    assert_int_equal(trainest_plan_request_init((trainest_plan_request *)(void *)buf, 88), TRAINEST_OK);
+    for (size_t i = 88; i < sizeof buf; i++)
+        assert_int_equal(buf[i], 0xCD);
 }
 
 static void test_request_init_defaults(void **state)
@@ -219,7 +264,7 @@ static void test_request_init_rejects_bad_size(void **state)
     trainest_plan_request rq;
     assert_int_equal(trainest_plan_request_init(NULL, sizeof rq), TRAINEST_E_NULL);
     assert_int_equal(trainest_plan_request_init(&rq, 0), TRAINEST_E_STRUCT_SIZE);
-    assert_int_equal(trainest_plan_request_init(&rq, sizeof rq - 1), TRAINEST_E_STRUCT_SIZE);
+    assert_int_equal(trainest_plan_request_init(&rq, 87), TRAINEST_E_STRUCT_SIZE); /* below 0.1 */
     assert_int_equal(trainest_plan_request_init(&rq, UINT32_MAX), TRAINEST_E_STRUCT_SIZE);
 }
 
@@ -395,6 +440,7 @@ int main(void)
         cmocka_unit_test(test_field_name_every_field),
         cmocka_unit_test(test_struct_size_reports_sizeof),
         cmocka_unit_test(test_struct_layout_is_frozen),
+        cmocka_unit_test(test_release_0_1_caller_still_works),
         cmocka_unit_test(test_request_init_defaults),
         cmocka_unit_test(test_request_init_rejects_bad_size),
         cmocka_unit_test(test_request_init_zeroes_unknown_tail),
