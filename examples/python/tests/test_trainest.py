@@ -1,0 +1,651 @@
+"""Tests of the Python binding against the installed libtrainest.
+
+Run from examples/python with TRAINEST_LIBRARY or PKG_CONFIG_PATH set:
+    python3 -m unittest -v
+If the library cannot be found, importing this module fails (no skips).
+"""
+
+import ctypes
+import ctypes.util
+import dataclasses
+import math
+import os
+import pickle
+import re
+import subprocess
+import sys
+import time
+import unittest
+
+import trainest
+from trainest import _lib, errors
+
+from . import header
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PKG_ROOT = os.path.dirname(HERE)
+REPO = os.path.normpath(os.path.join(PKG_ROOT, "..", ".."))
+
+C_TYPES = {"uint32_t": ctypes.c_uint32, "uint64_t": ctypes.c_uint64, "double": ctypes.c_double}
+
+# Offsets that tests/test_api.c freezes (test_struct_layout_is_frozen).
+FROZEN_OFFSETS = [
+    ("trainest_plan_request", "samples", 8),
+    ("trainest_plan_request", "seq_len_tokens", 64),
+    ("trainest_plan_request", "accum_tail", 84),
+    ("trainest_plan", "requested_global_batch", 32),
+    ("trainest_plan", "total_tokens", 200),
+    ("trainest_plan_suggestion", "distance_ratio", 8),
+    ("trainest_estimate_request", "params", 48),
+    ("trainest_estimate_request", "recompute", 112),
+    ("trainest_estimate_request", "startup_s", 232),
+    ("trainest_estimate", "total_s", 64),
+    ("trainest_memory_request", "headroom_ratio", 64),
+    ("trainest_search_result", "total_s", 72),
+    ("trainest_eta", "config", 8),
+]
+
+# Members of an output struct that its dataclass leaves out on purpose.
+PRIVATE_MEMBERS = {"struct_size", "invalid_field", "invalid_index", "reserved0"}
+
+OUTPUTS = {
+    "trainest_plan": trainest.Plan,
+    "trainest_plan_suggestion": trainest.Suggestion,
+    "trainest_estimate": trainest.Estimate,
+    "trainest_step_fit": trainest.StepFit,
+    "trainest_tradeoff": trainest.Tradeoff,
+    "trainest_tradeoff_point": trainest.TradeoffPoint,
+    "trainest_memory": trainest.Memory,
+    "trainest_memory_fit": trainest.MemoryFit,
+    "trainest_search": trainest.SearchResult,
+    "trainest_search_result": trainest.SearchPlan,
+    "trainest_failure": trainest.Failure,
+    "trainest_rampup": trainest.Rampup,
+    "trainest_critical": trainest.Critical,
+    "trainest_eta_report": trainest.EtaReport,
+}
+EXTRA_OUTPUT_FIELDS = {trainest.Tradeoff: {"points"}, trainest.SearchResult: {"plans"}}
+
+INPUTS = {
+    "trainest_plan_request": (trainest.PlanRequest, _lib.lib.trainest_plan_request_init),
+    "trainest_estimate_request": (trainest.TimeModel, _lib.lib.trainest_estimate_request_init),
+    "trainest_memory_request": (trainest.MemoryModel, _lib.lib.trainest_memory_request_init),
+    "trainest_eta_config": (trainest.EtaConfig, _lib.lib.trainest_eta_config_init),
+}
+
+ENUMS = {
+    "trainest_preset": (trainest.Preset, "TRAINEST_PRESET_"),
+    "trainest_divisibility": (trainest.Divisibility, "TRAINEST_DIVISIBILITY_"),
+    "trainest_sampler": (trainest.Sampler, "TRAINEST_SAMPLER_"),
+    "trainest_last_micro_batch": (trainest.LastMicroBatch, "TRAINEST_LAST_MICRO_BATCH_"),
+    "trainest_accum_tail": (trainest.AccumTail, "TRAINEST_ACCUM_TAIL_"),
+    "trainest_step_source": (trainest.StepSource, "TRAINEST_STEP_SOURCE_"),
+    "trainest_data_mode": (trainest.DataMode, "TRAINEST_DATA_MODE_"),
+    "trainest_recompute": (trainest.Recompute, "TRAINEST_RECOMPUTE_"),
+    "trainest_interval_rule": (trainest.IntervalRule, "TRAINEST_INTERVAL_"),
+    "trainest_field": (trainest.Field, "TRAINEST_FIELD_"),
+    "trainest_struct_id": (trainest.StructId, "TRAINEST_STRUCT_"),
+    "trainest_status": (trainest.Status, "TRAINEST_"),
+}
+
+SEED = dict(samples=1000, global_batch=10, grad_accum_steps=2)
+
+
+class TestLibrary(unittest.TestCase):
+    def test_version(self):
+        major, minor, patch = trainest.version_info()
+        self.assertEqual(major, _lib.EXPECTED_MAJOR)
+        self.assertGreaterEqual(minor, _lib.MIN_MINOR)
+        self.assertEqual(trainest.version(), 10000 * major + 100 * minor + patch)
+        self.assertEqual(trainest.version_string(), "%d.%d.%d" % (major, minor, patch))
+        self.assertTrue(os.path.exists(trainest.library_path) or "/" not in trainest.library_path)
+
+    def test_every_symbol_of_the_map_has_a_prototype(self):
+        with open(os.path.join(REPO, "lib", "trainest.map"), encoding="utf-8") as f:
+            text = re.sub(r"/\*.*?\*/", "", f.read(), flags=re.S)
+        symbols = re.findall(r"^\s*(trainest_\w+)\s*;", text, flags=re.M)
+        self.assertEqual(len(symbols), len(set(symbols)))
+        self.assertEqual(sorted(symbols), sorted(_lib.PROTOTYPES))
+        for name in symbols:
+            fn = getattr(_lib.lib, name)
+            self.assertIsNotNone(fn.argtypes, name)
+            self.assertIsNotNone(fn.restype, name)
+
+
+class TestStructs(unittest.TestCase):
+    def test_size_of_every_struct_matches_the_library(self):
+        ids = sorted(sid for _, sid in _lib.STRUCTS.values())
+        self.assertEqual(ids, list(range(1, 27)))
+        for name, (cls, sid) in _lib.STRUCTS.items():
+            with self.subTest(struct=name):
+                self.assertEqual(ctypes.sizeof(cls), trainest.struct_size(sid))
+                self.assertEqual(trainest.StructId(sid).name, name[len("trainest_"):].upper())
+        self.assertEqual(trainest.struct_size(0), 0)
+        self.assertEqual(trainest.struct_size(9999), 0)
+
+    def test_every_header_struct_is_mirrored_field_for_field(self):
+        structs, _ = header.parse()
+        self.assertEqual(set(structs), set(_lib.STRUCTS))
+        for name, fields in structs.items():
+            cls = _lib.STRUCTS[name][0]
+            with self.subTest(struct=name):
+                self.assertEqual([f[0] for f in cls._fields_], [f[1] for f in fields])
+                for (ctype_name, member, length), (_, ctype) in zip(fields, cls._fields_):
+                    want = C_TYPES.get(ctype_name) or _lib.STRUCTS[ctype_name][0]
+                    if length:
+                        want = want * length
+                        self.assertEqual((ctype._type_, ctype._length_), (want._type_, want._length_))
+                    else:
+                        self.assertIs(ctype, want, member)
+
+    def test_frozen_offsets(self):
+        for name, member, offset in FROZEN_OFFSETS:
+            with self.subTest(struct=name, member=member):
+                self.assertEqual(getattr(_lib.STRUCTS[name][0], member).offset, offset)
+        self.assertEqual(ctypes.sizeof(_lib.trainest_eta), 304)
+        self.assertEqual(_lib.trainest_eta.marker_s.offset + 40, _lib.trainest_eta.marker_pos.offset)
+
+    def test_enums_match_the_header(self):
+        _, enums = header.parse()
+        self.assertEqual(set(enums), set(ENUMS))
+        for cname, (cls, prefix) in ENUMS.items():
+            with self.subTest(enum=cname):
+                self.assertEqual([(prefix + m.name, m.value) for m in cls], enums[cname])
+
+    def test_field_names_match_the_library(self):
+        for field in trainest.Field:
+            name = errors.field_name(field)
+            self.assertNotEqual(name, "unknown", field)
+        self.assertEqual(errors.field_name(trainest.Field.GLOBAL_BATCH), "global_batch")
+
+    def test_outputs_cover_every_public_member(self):
+        for name, cls in OUTPUTS.items():
+            with self.subTest(struct=name):
+                members = {f for f, _ in _lib.STRUCTS[name][0]._fields_} - PRIVATE_MEMBERS
+                fields = {f.name for f in dataclasses.fields(cls)} - EXTRA_OUTPUT_FIELDS.get(cls, set())
+                self.assertEqual(fields, members)
+
+    def test_input_defaults_are_the_c_init_defaults(self):
+        for name, (cls, init) in INPUTS.items():
+            with self.subTest(struct=name):
+                ctype = _lib.STRUCTS[name][0]
+                members = [f for f, _ in ctype._fields_ if f not in PRIVATE_MEMBERS]
+                self.assertEqual(sorted(f.name for f in dataclasses.fields(cls)), sorted(members))
+                c_default = ctype()
+                self.assertEqual(init(ctypes.byref(c_default), ctypes.sizeof(ctype)), 0)
+                self.assertEqual(bytes(cls().to_c()), bytes(c_default))
+
+
+class TestStructSize(unittest.TestCase):
+    """Callers with a newer (larger) or older (smaller) struct than the library's."""
+
+    def _request(self, **kw):
+        return trainest.PlanRequest(**dict(SEED, **kw)).to_c()
+
+    def test_larger_output_buffer_is_filled_and_its_tail_zeroed(self):
+        size = ctypes.sizeof(_lib.trainest_plan)
+        buf = ctypes.create_string_buffer(b"\xab" * (size + 64), size + 64)
+        out = ctypes.cast(buf, ctypes.POINTER(_lib.trainest_plan))
+        out.contents.struct_size = size + 64
+        request = self._request()
+        self.assertEqual(_lib.lib.trainest_plan_compute(out, ctypes.byref(request)), 0)
+        self.assertEqual(out.contents.struct_size, size + 64)
+        self.assertEqual(out.contents.micro_batch, 5)
+        self.assertEqual(out.contents.total_micro_steps, 200)
+        self.assertEqual(buf.raw[size:], b"\0" * 64)
+
+    def test_larger_input_must_have_a_zero_tail(self):
+        size = ctypes.sizeof(_lib.trainest_plan_request)
+        buf = ctypes.create_string_buffer(bytes(self._request()) + b"\0" * 16, size + 16)
+        request = ctypes.cast(buf, ctypes.POINTER(_lib.trainest_plan_request))
+        request.contents.struct_size = size + 16
+        out = _lib.new(_lib.trainest_plan)
+        self.assertEqual(_lib.lib.trainest_plan_compute(ctypes.byref(out), request), 0)
+        self.assertEqual(out.total_optimizer_steps, 100)
+        buf[size + 3] = 1  # a setting this library does not know
+        status = _lib.lib.trainest_plan_compute(ctypes.byref(out), request)
+        with self.assertRaises(trainest.UnsupportedError) as cm:
+            errors.raise_for_status(status, out.invalid_field)
+        self.assertEqual(cm.exception.field, "struct_size")
+
+    def test_struct_size_below_the_first_release_is_refused(self):
+        out = _lib.new(_lib.trainest_plan)
+        out.struct_size = 8
+        status = _lib.lib.trainest_plan_compute(ctypes.byref(out), ctypes.byref(self._request()))
+        self.assertEqual(status, trainest.StructSizeError.status)
+        request = self._request()
+        request.struct_size = 16
+        out = _lib.new(_lib.trainest_plan)
+        status = _lib.lib.trainest_plan_compute(ctypes.byref(out), ctypes.byref(request))
+        with self.assertRaises(trainest.StructSizeError) as cm:
+            errors.raise_for_status(status, out.invalid_field)
+        self.assertEqual(cm.exception.field, "struct_size")
+
+    def test_array_stride_is_element_zero_struct_size(self):
+        size = ctypes.sizeof(_lib.trainest_plan_suggestion)
+        stride, capacity = size + 16, 4
+        buf = ctypes.create_string_buffer(stride * capacity)
+        first = ctypes.cast(buf, ctypes.POINTER(_lib.trainest_plan_suggestion))
+        first.contents.struct_size = stride
+        count = ctypes.c_uint32()
+        request = trainest.PlanRequest(samples=1000, global_batch=10, micro_batch=3).to_c()
+        status = _lib.lib.trainest_plan_suggest(first, capacity, ctypes.byref(count), ctypes.byref(request))
+        self.assertEqual(status, 0)
+        self.assertEqual(count.value, capacity)
+        got = [_lib.trainest_plan_suggestion.from_buffer(buf, i * stride) for i in range(count.value)]
+        self.assertEqual([(s.global_batch, s.micro_batch, s.grad_accum_steps) for s in got[:3]],
+                         [(9, 3, 3), (12, 3, 4), (10, 2, 5)])
+        self.assertTrue(all(s.struct_size == stride for s in got))
+
+
+class TestErrors(unittest.TestCase):
+    def library_statuses(self):
+        table, status = [], -1
+        while errors.status_name(status) != "TRAINEST_E_UNKNOWN_STATUS":
+            table.append((status, errors.status_name(status)))
+            status -= 1
+        return table
+
+    def test_class_names(self):
+        self.assertEqual(errors.class_name("TRAINEST_E_NOT_DIVISIBLE"), "NotDivisibleError")
+        self.assertEqual(errors.class_name("TRAINEST_E_NULL"), "NullError")
+        self.assertEqual(errors.class_name("TRAINEST_E_TOO_FEW_POINTS"), "TooFewPointsError")
+        self.assertEqual(errors.status_name(0), "TRAINEST_OK")
+
+    def test_one_class_per_library_status(self):
+        table = self.library_statuses()
+        self.assertGreaterEqual(len(table), 16)
+        self.assertEqual(sorted(errors.STATUS_ERRORS), sorted(s for s, _ in table))
+        for status, name in table:
+            with self.subTest(status=name):
+                cls = errors.STATUS_ERRORS[status]
+                self.assertEqual(cls.__name__, errors.class_name(name))
+                self.assertIs(getattr(trainest, cls.__name__), cls)
+                self.assertTrue(issubclass(cls, trainest.TrainestError))
+                self.assertEqual((cls.status, cls.name), (status, name))
+                exc = cls()
+                self.assertEqual(exc.message, errors.strerror(status))
+                self.assertIn(cls.__name__, trainest.__all__ if cls is not trainest.OverflowError
+                              else dir(trainest))
+        self.assertIs(errors.error_class(-12345), trainest.UnknownStatusError)
+        self.assertTrue(issubclass(trainest.OverflowError, OverflowError))
+
+    def test_a_real_input_raises_each_status(self):
+        bad_plan = _lib.new(_lib.trainest_plan)
+        bad_plan.struct_size = 8
+        oversize = (ctypes.c_ubyte * (ctypes.sizeof(_lib.trainest_plan_request) + 8))()
+        ctypes.memmove(oversize, ctypes.byref(trainest.PlanRequest(**SEED).to_c()),
+                       ctypes.sizeof(_lib.trainest_plan_request))
+        ctypes.cast(oversize, ctypes.POINTER(ctypes.c_uint32))[0] = len(oversize)
+        oversize[-1] = 7
+
+        def low_level(call):
+            def run():
+                out = _lib.new(_lib.trainest_plan)
+                errors.raise_for_status(call(out), out.invalid_field)
+            return run
+
+        plain = dict(samples=1000, global_batch=10)
+        cases = {
+            trainest.NullError: (low_level(lambda out: _lib.lib.trainest_plan_compute(out, None)), None),
+            trainest.StructSizeError: (low_level(lambda out: _lib.lib.trainest_plan_compute(
+                bad_plan, trainest.PlanRequest(**SEED).to_c())), None),
+            trainest.UnsupportedError: (low_level(lambda out: _lib.lib.trainest_plan_compute(
+                out, ctypes.cast(oversize, ctypes.POINTER(_lib.trainest_plan_request)))), "struct_size"),
+            trainest.ZeroError: (lambda: trainest.plan(samples=0, global_batch=10), "samples"),
+            trainest.OverflowError: (lambda: trainest.plan(samples=2**62, global_batch=1, epochs=8), "epochs"),
+            trainest.NotDivisibleError: (lambda: trainest.plan(samples=1000, global_batch=10, micro_batch=3),
+                                         "global_batch"),
+            trainest.InconsistentError: (lambda: trainest.plan(micro_batch=3, grad_accum_steps=3, **plain),
+                                         "global_batch"),
+            trainest.UnknownEnumError: (lambda: trainest.plan(divisibility=7, **plain), "divisibility"),
+            trainest.UnderspecifiedError: (lambda: trainest.plan(samples=1000), "global_batch"),
+            trainest.ExceedsCapError: (lambda: trainest.plan(samples=1000, micro_batch=8, max_micro_batch=4),
+                                       "micro_batch"),
+            trainest.NoStepsError: (lambda: trainest.plan(1, global_batch=2, data_parallel=2,
+                                                          sampler=trainest.Sampler.DROP), "data_parallel"),
+            trainest.PresetConflictError: (lambda: trainest.plan(preset="megatron", sampler="pad", **plain),
+                                           "sampler"),
+            trainest.NotFiniteError: (lambda: trainest.estimate(per_sample_s=math.nan, **plain), "per_sample_s"),
+            trainest.OutOfRangeError: (lambda: trainest.estimate(fixed_s=-1, **plain), "fixed_s"),
+            trainest.TooFewPointsError: (lambda: trainest.calibrate([(1, 1, 0.1), (1, 1, 0.1)]), "observations"),
+            trainest.UnidentifiableError: (lambda: trainest.calibrate([(1, 1, 0.1), (2, 1, 0.2), (4, 1, 0.4)]),
+                                           "observations"),
+        }
+        # A status a newer library adds must get a case here.
+        self.assertEqual({cls.status for cls in cases}, {s for s, _ in self.library_statuses()})
+        for cls, (call, field) in cases.items():
+            with self.subTest(error=cls.__name__):
+                with self.assertRaises(cls) as cm:
+                    call()
+                exc = cm.exception
+                self.assertIs(type(exc), cls)
+                self.assertEqual(exc.status, cls.status)
+                self.assertEqual(exc.name, errors.status_name(cls.status))
+                self.assertEqual(exc.message, errors.strerror(cls.status))
+                self.assertEqual(exc.field, field)
+                self.assertIn(exc.name, str(exc))
+
+    def test_not_divisible_example(self):
+        with self.assertRaises(trainest.NotDivisibleError) as cm:
+            trainest.plan(samples=1000, global_batch=10, micro_batch=3)
+        exc = cm.exception
+        self.assertIsInstance(exc, trainest.TrainestError)
+        self.assertEqual((exc.status, exc.name, exc.field), (-6, "TRAINEST_E_NOT_DIVISIBLE", "global_batch"))
+        self.assertEqual(exc.field_id, trainest.Field.GLOBAL_BATCH)
+        self.assertIn("(field: global_batch)", str(exc))
+        again = pickle.loads(pickle.dumps(exc))
+        self.assertEqual((type(again), again.field), (trainest.NotDivisibleError, "global_batch"))
+
+    def test_fit_errors_name_the_observation(self):
+        with self.assertRaises(trainest.OutOfRangeError) as cm:
+            trainest.calibrate([(1, 1, 0.1), (2, 1, -0.2), (4, 2, 0.4)])
+        self.assertEqual((cm.exception.field, cm.exception.index), ("observation.step_s", 1))
+        with self.assertRaises(trainest.TooFewPointsError) as cm:
+            trainest.fit_memory([(1, 10), (1, 20)])
+        self.assertEqual((cm.exception.field, cm.exception.index), ("memory_points", None))
+
+    def test_functions_without_an_output_struct_still_raise(self):
+        with self.assertRaises(trainest.ZeroError) as cm:
+            trainest.suggest(samples=0, global_batch=10)
+        self.assertEqual(cm.exception.field, "samples")  # recovered through trainest_plan_compute
+        with self.assertRaises(trainest.ZeroError) as cm:
+            trainest.EtaTracker(total_steps=0)
+        self.assertIsNone(cm.exception.field)  # trainest_eta_init() reports no field
+        with self.assertRaises(trainest.NotFiniteError) as cm:
+            trainest.EtaTracker(total_steps=10).update(math.inf)
+        self.assertEqual(cm.exception.field, "step_s")
+
+    def test_values_c_cannot_hold_are_python_errors(self):
+        with self.assertRaises(ValueError):
+            trainest.plan(samples=-1, global_batch=10)  # ctypes alone would wrap it to 2^64 - 1
+        with self.assertRaises(ValueError):
+            trainest.plan(samples=2**64, global_batch=10)
+        with self.assertRaises(TypeError):
+            trainest.plan(samples=1000.0, global_batch=10)
+        with self.assertRaises(TypeError):
+            trainest.estimate(fixed_s="0.1", **SEED)
+        with self.assertRaises(TypeError):
+            trainest.estimate(no_such_field=1, **SEED)
+        with self.assertRaises(ValueError):
+            trainest.PlanRequest(preset="no-such-preset")
+        with self.assertRaises(TypeError):
+            trainest.plan(trainest.PlanRequest(**SEED), micro_batch=5)
+
+
+class TestPlan(unittest.TestCase):
+    def test_seed_example(self):
+        p = trainest.plan(samples=1000, global_batch=10, grad_accum_steps=2)
+        self.assertEqual((p.micro_batch, p.grad_accum_steps, p.global_batch), (5, 2, 10))
+        self.assertEqual((p.optimizer_steps_per_epoch, p.total_optimizer_steps), (100, 100))
+        self.assertEqual((p.micro_steps_per_epoch, p.total_micro_steps), (200, 200))
+        self.assertIs(p.sampler, trainest.Sampler.PAD)
+        self.assertIs(p.accum_tail, trainest.AccumTail.STEP)
+        self.assertEqual(trainest.plan(trainest.PlanRequest(**SEED)), p)
+        with self.assertRaises(dataclasses.FrozenInstanceError):
+            p.micro_batch = 6
+
+    def test_h200_measurement(self):
+        p = trainest.plan(samples=1000, global_batch=64, micro_batch=16, grad_accum_steps=4)
+        self.assertEqual((p.total_micro_steps, p.total_optimizer_steps), (63, 16))
+        self.assertEqual((p.last_step_micro_batches, p.last_step_samples), (3, 40))
+
+    def test_suggest_repairs(self):
+        got = trainest.suggest(samples=1000, global_batch=10, micro_batch=3, limit=3)
+        self.assertEqual([(s.global_batch, s.micro_batch, s.grad_accum_steps) for s in got],
+                         [(9, 3, 3), (12, 3, 4), (10, 2, 5)])
+        self.assertEqual([round(s.distance_ratio, 2) for s in got], [0.1, 0.2, 0.33])
+        self.assertEqual(got[0].changed, trainest.Changed.GLOBAL_BATCH)
+        for s in got:
+            trainest.plan(1000, global_batch=s.global_batch, micro_batch=s.micro_batch)
+        self.assertEqual(trainest.suggest(samples=1000, global_batch=10, micro_batch=3, limit=0), [])
+
+    def test_enum_arguments(self):
+        a = trainest.plan(samples=1000, global_batch=9, micro_batch=2, divisibility="round_up")
+        b = trainest.plan(samples=1000, global_batch=9, micro_batch=2,
+                          divisibility=trainest.Divisibility.ROUND_UP)
+        self.assertEqual(a, b)
+        self.assertEqual((a.global_batch, a.requested_global_batch), (10, 9))
+
+
+class TestTime(unittest.TestCase):
+    MODEL = trainest.TimeModel(floor_s=0.004, fixed_s=0.01, per_sample_s=0.002, launch_lag_s=0.003,
+                               optimizer_s=0.02, h2d_bytes_per_sample=1 << 20, h2d_bytes_per_s=1e10,
+                               grad_bytes=1 << 28, bus_bytes_per_s=1e11, data_samples_per_s=2000,
+                               eval_s_per_epoch=5, checkpoint_s=2, checkpoints_per_epoch=2,
+                               startup_s=30)
+
+    def test_estimate_breakdown_sums_to_total(self):
+        e = trainest.estimate(trainest.PlanRequest(samples=100000, global_batch=256, micro_batch=16,
+                                                   data_parallel=4, epochs=3), self.MODEL)
+        parts = e.breakdown()
+        self.assertEqual(set(parts), {"compute_s", "optimizer_s", "transfer_s", "data_stall_s", "comm_s",
+                                      "overhead_s"})
+        self.assertTrue(all(v > 0 for k, v in parts.items() if k != "data_stall_s"), parts)
+        self.assertAlmostEqual(math.fsum(parts.values()), e.total_s, delta=1e-9 * e.total_s)
+        self.assertAlmostEqual(e.overhead_s, 30 + 3 * (5 + 2 * 2), places=9)
+
+    def test_estimate_kwargs_and_objects_agree(self):
+        a = trainest.estimate(samples=1000, global_batch=10, micro_batch=5, fixed_s=0.01, per_sample_s=0.002)
+        b = trainest.estimate(trainest.PlanRequest(samples=1000, global_batch=10, micro_batch=5),
+                              trainest.TimeModel(fixed_s=0.01, per_sample_s=0.002))
+        c = trainest.estimate(trainest.PlanRequest(samples=1000, global_batch=10, micro_batch=1),
+                              trainest.TimeModel(fixed_s=0.01), micro_batch=5, per_sample_s=0.002)
+        self.assertEqual(a, b)
+        self.assertEqual(a, c)
+        # 100 steps of 2 micro-batches of 5: 2 * (0.01 + 5 * 0.002)
+        self.assertAlmostEqual(a.step_s, 0.04)
+        self.assertAlmostEqual(a.total_s, 4.0)
+
+    def test_calibrate_recovers_synthetic_parameters(self):
+        fixed_s, per_sample_s, lag_s, optimizer_s = 0.012, 0.0031, 0.004, 0.025
+        obs = [(m, a, a * (fixed_s + per_sample_s * m) + lag_s + optimizer_s)
+               for m in (1, 2, 4, 8, 16, 32) for a in (1, 2, 4, 8)]
+        fit = trainest.calibrate(obs)
+        self.assertEqual(fit.observations, len(obs))
+        self.assertAlmostEqual(fit.fixed_s, fixed_s, delta=1e-9)
+        self.assertAlmostEqual(fit.per_sample_s, per_sample_s, delta=1e-9)
+        self.assertAlmostEqual(fit.launch_lag_s + fit.optimizer_s, lag_s + optimizer_s, delta=1e-9)
+        self.assertLess(fit.max_residual_ratio, 1e-9)
+        known = trainest.calibrate([trainest.Observation(*o) for o in obs], optimizer_s=optimizer_s)
+        self.assertEqual(known.optimizer_s, optimizer_s)
+        self.assertAlmostEqual(known.launch_lag_s, lag_s, delta=1e-9)
+        self.assertTrue(known.flags & trainest.FitFlags.LAUNCH_LAG_FITTED)
+        model = known.time_model()
+        e = trainest.estimate(trainest.PlanRequest(samples=64, global_batch=16, micro_batch=8), model)
+        self.assertAlmostEqual(e.step_s, 2 * (fixed_s + per_sample_s * 8) + lag_s + optimizer_s, delta=1e-9)
+
+    def test_tradeoff_lists_every_divisor(self):
+        tr = trainest.tradeoff(samples=1000, global_batch=64, max_micro_batch=16, fixed_s=0.01,
+                               per_sample_s=0.001)
+        self.assertEqual(tr.candidates, 7)
+        self.assertEqual([p.micro_batch for p in tr.points], [1, 2, 4, 8, 16, 32, 64])
+        self.assertEqual([p.fits for p in tr.points], [True] * 5 + [False] * 2)
+        self.assertEqual((tr.recommended_micro_batch, tr.recommended_grad_accum_steps), (16, 4))
+        self.assertEqual(len(trainest.tradeoff(samples=1000, global_batch=64, per_sample_s=0.001,
+                                               limit=3).points), 3)
+
+
+class TestMemoryAndSearch(unittest.TestCase):
+    def test_memory(self):
+        m = trainest.memory(params=10**9, activation_bytes_per_sample=10**8, device_memory_bytes=80 * 2**30,
+                            micro_batch=8)
+        self.assertEqual(m.static_bytes, 16 * 10**9)  # 16 + 16 + 96 bits per parameter
+        self.assertEqual(m.total_bytes, 16 * 10**9 + 8 * 10**8)
+        self.assertIs(m.fits, True)
+        unlimited = trainest.memory(trainest.MemoryModel(static_bytes=10**9, activation_bytes_per_sample=10))
+        self.assertEqual((unlimited.budget_bytes, unlimited.max_micro_batch),
+                         (trainest.UNLIMITED, trainest.UNLIMITED))
+        zero3 = trainest.memory(params=10**9, zero_stage=3, data_parallel=8)
+        self.assertEqual(zero3.static_bytes, 2 * 10**9)
+
+    def test_fit_memory(self):
+        fit = trainest.fit_memory([(1, 1100), (2, 1200), (4, 1400), (8, 1800)])
+        self.assertEqual((fit.static_bytes, fit.per_sample_bytes, fit.points), (1000, 100, 4))
+        self.assertEqual(fit.memory_model(device_memory_bytes=2000).activation_bytes_per_sample, 100)
+
+    def test_search_returns_sorted_plans(self):
+        result = trainest.search(
+            trainest.PlanRequest(samples=10000, global_batch=64),
+            trainest.TimeModel(fixed_s=0.01, per_sample_s=0.001, optimizer_s=0.01),
+            trainest.MemoryModel(static_bytes=10**9, activation_bytes_per_sample=10**8,
+                                 device_memory_bytes=2 * 10**9),
+            global_batch_min=32, global_batch_max=128, global_batch_step=32, max_devices=4, top=10)
+        self.assertEqual(len(result.plans), 10)
+        self.assertGreaterEqual(result.feasible, 10)
+        self.assertGreater(result.rejected_does_not_fit, 0)
+        totals = [p.total_s for p in result.plans]
+        self.assertEqual(totals, sorted(totals))
+        for p in result.plans:
+            self.assertEqual(p.global_batch, p.micro_batch * p.grad_accum_steps * p.data_parallel)
+            self.assertLessEqual(p.memory_bytes, 2 * 10**9)
+            self.assertIn(p.global_batch, (32, 64, 96, 128))
+            self.assertLessEqual(p.data_parallel, 4)
+        best = result.plans[0]
+        e = trainest.estimate(trainest.PlanRequest(samples=10000, global_batch=best.global_batch,
+                                                   micro_batch=best.micro_batch,
+                                                   data_parallel=best.data_parallel),
+                              fixed_s=0.01, per_sample_s=0.001, optimizer_s=0.01)
+        self.assertAlmostEqual(e.total_s, best.total_s, delta=1e-9)
+        self.assertEqual(trainest.search(trainest.PlanRequest(samples=10000, global_batch=64),
+                                         trainest.TimeModel(per_sample_s=0.001), top=0).plans, [])
+
+
+class TestRunLevel(unittest.TestCase):
+    def test_failures_daly_interval(self):
+        # Daly (2006): Ts = 500 h, R = 10 min, delta = 5 min, M = 24 h -> 117 min (docs/run-level.md)
+        f = trainest.failures(work_s=500 * 3600, devices=1, mtbf_hours_per_device=24,
+                              checkpoint_write_s=300, restart_s=600)
+        self.assertAlmostEqual(f.checkpoint_interval_s / 60, 116.7, delta=0.05)
+        self.assertEqual(f.job_mtbf_s, 24 * 3600)
+        self.assertLess(f.p50_total_s, f.p90_total_s)
+        self.assertAlmostEqual(f.effective_time_ratio, 500 * 3600 / f.expected_total_s)
+        young = trainest.failures(work_s=500 * 3600, devices=1, mtbf_hours_per_device=24,
+                                  checkpoint_write_s=300, interval_rule="young")
+        self.assertAlmostEqual(young.checkpoint_interval_s, math.sqrt(2 * 300 * 24 * 3600), delta=1e-6)
+
+    def test_rampup(self):
+        request = trainest.PlanRequest(samples=100000, global_batch=64, micro_batch=4,
+                                       preset=trainest.Preset.MEGATRON)
+        r = trainest.rampup(request, start_global_batch=16, increment=16, ramp_samples=20000)
+        self.assertEqual(r.increments, 3)
+        self.assertEqual(r.total_steps, r.rampup_steps + r.steps_after)
+        self.assertEqual(r.total_s, 0)
+        timed = trainest.rampup(request, 16, 16, 20000, time_model=trainest.TimeModel(per_sample_s=0.001))
+        self.assertGreater(timed.total_s, timed.rampup_s)
+        with self.assertRaises(trainest.NotDivisibleError) as cm:
+            trainest.rampup(request, start_global_batch=16, increment=15, ramp_samples=20000)
+        self.assertEqual(cm.exception.field, "rampup.increment")
+
+    def test_critical(self):
+        c = trainest.critical(trainest.PlanRequest(samples=100000, global_batch=64, micro_batch=8),
+                              trainest.TimeModel(fixed_s=0.01, per_sample_s=0.001, optimizer_s=0.02),
+                              noise_scale=256, min_steps=1000)
+        self.assertEqual(c.critical_batch, 256)
+        self.assertEqual(c.steps_to_target, 1000 * (1 + 256 / 64))
+        self.assertLessEqual(c.best_time_to_target_s, c.time_to_target_s)
+        with self.assertRaises(trainest.InconsistentError):
+            trainest.critical(trainest.PlanRequest(samples=1000, global_batch=64),
+                              trainest.TimeModel(per_sample_s=0.01), noise_scale=10, min_steps=1,
+                              min_samples=10)
+
+    def test_eta_after_constant_steps(self):
+        eta = trainest.EtaTracker(total_steps=100)
+        for _ in range(40):
+            eta.update(0.5, samples=10)
+        r = eta.report(now_unix_s=1000.0)
+        self.assertEqual((r.steps_done, r.steps_remaining, r.samples_done, r.outliers), (40, 60, 400, 0))
+        self.assertEqual((r.progress_ratio, r.elapsed_s, r.step_s, r.step_sd_s), (0.4, 20.0, 0.5, 0.0))
+        self.assertEqual(r.samples_per_s, 20.0)
+        self.assertEqual((r.remaining_p10_s, r.remaining_p50_s, r.remaining_p90_s), (30.0, 30.0, 30.0))
+        self.assertEqual(r.finish_p50_unix_s, 1030.0)
+        before = time.time()
+        now = eta.report()
+        self.assertTrue(before + 30 <= now.finish_p50_unix_s <= time.time() + 30)
+
+    def test_eta_outliers_copy_and_config(self):
+        eta = trainest.EtaTracker(total_steps=1000, steps_done=100, warmup_steps=2, prior_step_s=0.4)
+        self.assertEqual(eta.report(0).step_s, 0.4)  # the prior, before any step
+        for i in range(50):
+            eta.update(10.0 if i == 30 else 0.5)  # one checkpoint spike
+        r = eta.report(0)
+        self.assertEqual((r.steps_done, r.outliers), (150, 1))
+        self.assertAlmostEqual(r.step_s, 0.5)
+        self.assertAlmostEqual(r.elapsed_s, 49 * 0.5 + 10)
+        twin = eta.copy()
+        twin.update(0.5)
+        self.assertEqual(eta.report(0).steps_done, 150)
+        self.assertEqual(twin.report(0).steps_done, 151)
+        again = trainest.EtaTracker.from_config(eta.config)
+        self.assertEqual(again.report(0).steps_done, 100)
+        with self.assertRaises(trainest.OutOfRangeError):
+            eta.update(-1)
+        self.assertEqual(eta.report(0).steps_done, 150)  # unchanged on failure
+
+
+class TestLoader(unittest.TestCase):
+    """The lookup order, in fresh interpreters."""
+
+    def run_python(self, env, code="import trainest; print(trainest.library_path)"):
+        return subprocess.run([sys.executable, "-c", code], cwd=PKG_ROOT, env=env, capture_output=True,
+                              text=True, timeout=60, check=False)
+
+    def base_env(self):
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("TRAINEST_LIBRARY", "PKG_CONFIG_PATH", "PKG_CONFIG", "LD_LIBRARY_PATH")}
+        return env
+
+    def test_trainest_library_must_load(self):
+        env = dict(self.base_env(), TRAINEST_LIBRARY="/nonexistent/libtrainest.so.0")
+        res = self.run_python(env)
+        self.assertNotEqual(res.returncode, 0)
+        self.assertIn("ImportError", res.stderr)
+        self.assertIn("/nonexistent/libtrainest.so.0", res.stderr)
+
+    def test_pkg_config_libdir(self):
+        libdir = os.path.dirname(os.path.realpath(trainest.library_path))
+        pcdir = os.path.join(libdir, "pkgconfig")
+        if not os.path.isfile(os.path.join(pcdir, "trainest.pc")):
+            self.skipTest("the library under test has no trainest.pc beside it (%s)" % pcdir)
+        res = self.run_python(dict(self.base_env(), PKG_CONFIG_PATH=pcdir))
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertEqual(res.stdout.strip(), os.path.join(libdir, "libtrainest.so.0"))
+
+    def test_import_error_lists_what_was_tried(self):
+        env = dict(self.base_env(), PKG_CONFIG="/nonexistent-pkg-config")
+        found = ctypes.util.find_library("trainest")
+        if found:
+            self.skipTest("libtrainest is on the system search path (%s)" % found)
+        res = self.run_python(env)
+        self.assertNotEqual(res.returncode, 0)
+        for text in ("ImportError", "TRAINEST_LIBRARY", "pkg-config", "find_library", "libtrainest.so.0"):
+            self.assertIn(text, res.stderr)
+
+
+class TestExamples(unittest.TestCase):
+    """The README's snippets, run as CI runs them."""
+
+    def run_example(self, name):
+        res = subprocess.run([sys.executable, os.path.join(PKG_ROOT, name)], cwd=PKG_ROOT,
+                             capture_output=True, text=True, timeout=120, check=False)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        return res.stdout.splitlines()
+
+    def test_plan_example(self):
+        out = self.run_example("plan_example.py")
+        self.assertEqual(out[0], "micro-batch 5, 100 optimizer steps, 200 micro-steps")
+        self.assertEqual(out[1], "TRAINEST_E_NOT_DIVISIBLE (field global_batch); nearest valid plans:")
+        self.assertEqual(out[2].split(), "global 9 = micro 3 x accum 3 (distance 0.10)".split())
+        self.assertEqual(len(out), 5)
+
+    def test_eta_example(self):
+        out = self.run_example("eta_example.py")
+        self.assertTrue(out[0].startswith("300 steps of 128 samples"), out[0])
+        self.assertEqual(len(out), 1 + 300 // 25)
+        self.assertIn("step  300/300  100.0%", out[-1])
+        self.assertIn("remaining 0:00:00", out[-1])
+        self.assertTrue(out[-1].endswith("outliers 3"), out[-1])
+
+
+if __name__ == "__main__":
+    unittest.main()
