@@ -156,7 +156,7 @@ int trainest_priv_step_model(struct tr_step_model *sm, const trainest_estimate_r
         FAIL(TRAINEST_E_UNKNOWN_ENUM, TRAINEST_FIELD_STEP_SOURCE);
     if (rq->data_mode > TRAINEST_DATA_MODE_SERIAL)
         FAIL(TRAINEST_E_UNKNOWN_ENUM, TRAINEST_FIELD_DATA_MODE);
-    if (rq->recompute > TRAINEST_RECOMPUTE_FULL)
+    if (rq->recompute > TRAINEST_RECOMPUTE_SELECTIVE)
         FAIL(TRAINEST_E_UNKNOWN_ENUM, TRAINEST_FIELD_RECOMPUTE);
     int st = check_doubles(rq, field);
     if (st)
