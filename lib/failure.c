@@ -28,6 +28,35 @@
 
 #define GRID 1024
 
+/* Sum of u^k / k! for k >= from (from = 2 or 3), by its Taylor series for
+ * u < 1 (where the closed forms cancel), exactly otherwise. */
+static double exp_tail(double u, int from)
+{
+    if (u >= 1)
+        return from == 2 ? expm1(u) - u : expm1(u) - u - u * u / 2;
+    double term = from == 2 ? u * u / 2 : u * u * u / 6, sum = 0;
+    for (int k = from; term > 1e-18 * sum || sum == 0; k++) {
+        sum += term;
+        term *= u / (k + 1);
+        if (term == 0)
+            break;
+    }
+    return sum;
+}
+
+/* A segment of length s between failures of mean M: the expected failures
+ * before it completes, e^(s/M) - 1, and the first two moments of the time
+ * a failure loses, X ~ Exp(M) truncated to [0, s):
+ *   E[X] = M (e^u - 1 - u) / (e^u - 1),  E[X^2] = 2 M^2 (e^u - 1 - u - u^2/2) / (e^u - 1)
+ * with u = s / M, written so that short segments do not cancel. */
+static void truncated_exponential(double s, double M, double *failures, double *mean, double *m2)
+{
+    const double u = s / M, e = expm1(u);
+    *failures = e;
+    *mean = e > 0 ? M * exp_tail(u, 2) / e : 0;
+    *m2 = e > 0 ? 2 * M * M * exp_tail(u, 3) / e : 0;
+}
+
 static int check_time(double v, uint32_t fld, uint32_t *field)
 {
     if (!isfinite(v))
@@ -180,9 +209,10 @@ int trainest_priv_failure(trainest_failure *f, const trainest_failure_request *r
         FAIL(TRAINEST_E_OUT_OF_RANGE, full > 0 ? TRAINEST_FIELD_CHECKPOINT_INTERVAL_S
                                                : TRAINEST_FIELD_WORK_S);
 
-    const double k_full = expm1(s / M), k_last = expm1(s_last / M); /* expected failures */
-    const double x_full = full > 0 ? M - s / k_full : 0;             /* E[X | X < s] */
-    const double x_last = M - s_last / k_last;
+    double k_full = 0, x_full = 0, x2_full = 0, k_last, x_last, x2_last;
+    if (full > 0)
+        truncated_exponential(s, M, &k_full, &x_full, &x2_full);
+    truncated_exponential(s_last, M, &k_last, &x_last, &x2_last);
     f->expected_interruptions = full * k_full + k_last;
     f->expected_lost_work_s = full * k_full * x_full + k_last * x_last;
     f->expected_restart_s = f->expected_interruptions * rho;
@@ -193,9 +223,6 @@ int trainest_priv_failure(trainest_failure *f, const trainest_failure_request *r
      * the last: geometric. Grid covering mean + 12 standard deviations. */
     const double q = -expm1(-s / M), q_last = -expm1(-s_last / M);
     const double l_full = rho + x_full, l_last = rho + x_last;
-    /* second moments of X | X < s: E[X^2] = 2M^2 - (s^2 + 2Ms) / k */
-    const double x2_full = full > 0 ? 2 * M * M - (s * s + 2 * M * s) / k_full : 0;
-    const double x2_last = 2 * M * M - (s_last * s_last + 2 * M * s_last) / k_last;
     const double var_l_full = x2_full - x_full * x_full, var_l_last = x2_last - x_last * x_last;
     const double n_var_full = full * q / ((1 - q) * (1 - q)), n_var_last = q_last / ((1 - q_last) * (1 - q_last));
     const double var = full * k_full * var_l_full + n_var_full * l_full * l_full +

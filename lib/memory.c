@@ -117,7 +117,7 @@ uint64_t trainest_priv_activation_bytes(const struct tr_mem_shape *s, uint64_t m
     /* in flight: n = in_num / in_den micro-batches */
     const tr_u128 num = per_mb * s->in_num, d = den * s->in_den;
     const tr_u128 bytes = num / d + (num % d != 0);
-    if (bytes > UINT64_MAX || (s->per_sample && per_mb / m != s->per_sample)) {
+    if (bytes > UINT64_MAX) { /* 128-bit products cannot wrap: only the result can be too big */
         *overflow = true;
         return UINT64_MAX;
     }
