@@ -1261,7 +1261,8 @@ TRAINEST_API int trainest_eta_update(trainest_eta *state, double step_s, uint64_
  * @param[in] state An initialised tracker.
  * @param[in] now_unix_s The current time (seconds since the Unix epoch, or any origin), finite.
  * @return ::TRAINEST_OK; ::TRAINEST_E_NULL, ::TRAINEST_E_STRUCT_SIZE,
- *         ::TRAINEST_E_UNSUPPORTED, ::TRAINEST_E_NOT_FINITE (now_unix_s).
+ *         ::TRAINEST_E_UNSUPPORTED, ::TRAINEST_E_NOT_FINITE (now_unix_s),
+ *         ::TRAINEST_E_OVERFLOW (a time or rate beyond the double range).
  * @since 0.4.0
  */
 TRAINEST_API int trainest_eta_report_compute(trainest_eta_report *out, const trainest_eta *state, double now_unix_s);

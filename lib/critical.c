@@ -118,8 +118,13 @@ static int critical(trainest_critical *out, const trainest_plan_request *prq,
     out->best_batch_ratio = Gb / B;
     out->best_step_efficiency_ratio = 1 / (1 + B / Gb);
     out->best_data_efficiency_ratio = 1 / (1 + Gb / B);
-    if (!isfinite(out->time_to_target_s) || !isfinite(best) || !isfinite(out->samples_to_target))
-        FAIL(TRAINEST_E_OVERFLOW, TRAINEST_FIELD_NONE);
+    const double outputs[] = {out->critical_batch, out->steps_to_target, out->samples_to_target,
+                              out->step_s, out->time_to_target_s, out->best_steps_to_target,
+                              out->best_time_to_target_s, out->best_batch_ratio,
+                              out->best_step_efficiency_ratio, out->best_data_efficiency_ratio};
+    for (size_t i = 0; i < sizeof outputs / sizeof outputs[0]; i++)
+        if (!isfinite(outputs[i])) /* beyond the double range: reported, never inf */
+            FAIL(TRAINEST_E_OVERFLOW, TRAINEST_FIELD_NONE);
     return TRAINEST_OK;
 }
 

@@ -316,6 +316,14 @@ int trainest_eta_report_compute(trainest_eta_report *out, const trainest_eta *st
     r.finish_p10_unix_s = now_unix_s + r.remaining_p10_s;
     r.finish_p50_unix_s = now_unix_s + r.remaining_p50_s;
     r.finish_p90_unix_s = now_unix_s + r.remaining_p90_s;
+    /* times beyond the double range are reported, never returned as inf */
+    for (const double *v = &r.progress_ratio; v <= &r.finish_p90_unix_s; v++)
+        if (!isfinite(*v)) {
+            memset(&r, 0, sizeof r);
+            r.invalid_field = TRAINEST_FIELD_NONE;
+            trainest_priv_write_output(out, &r, sizeof r);
+            return TRAINEST_E_OVERFLOW;
+        }
     trainest_priv_write_output(out, &r, sizeof r);
     return TRAINEST_OK;
 }

@@ -278,6 +278,15 @@ int trainest_failure_compute(trainest_failure *out, const trainest_failure_reque
         f.invalid_field = st == TRAINEST_E_NULL ? TRAINEST_FIELD_NONE : TRAINEST_FIELD_STRUCT_SIZE;
     else
         st = trainest_priv_failure(&f, &rq, &f.invalid_field, NULL);
+    const double outputs[] = {f.job_mtbf_s, f.checkpoint_interval_s, f.expected_interruptions,
+                              f.checkpoint_s, f.expected_lost_work_s, f.expected_restart_s,
+                              f.expected_total_s, f.effective_time_ratio, f.p50_total_s,
+                              f.p90_total_s};
+    for (size_t i = 0; !st && i < sizeof outputs / sizeof outputs[0]; i++)
+        if (!isfinite(outputs[i])) { /* beyond the double range: reported, never inf */
+            st = TRAINEST_E_OVERFLOW;
+            f.invalid_field = TRAINEST_FIELD_NONE;
+        }
     if (st) {
         uint32_t fld = f.invalid_field;
         memset(&f, 0, sizeof f);
