@@ -24,6 +24,17 @@ def _strip_comments(text):
     return re.sub(r"//[^\n]*", " ", text)
 
 
+def flags(path=None):
+    """The flag macros: {"CHANGED": [("GLOBAL_BATCH", 1), ...], "FIT": [...], ...}."""
+    with open(path or header_path(), encoding="utf-8") as f:
+        text = f.read()
+    out = {}
+    for m in re.finditer(r"^#define TRAINEST_(CHANGED|FIT|CALIBRATE)_(\w+) (0x[0-9a-fA-F]+)u\b", text,
+                         flags=re.M):
+        out.setdefault(m.group(1), []).append((m.group(2), int(m.group(3), 16)))
+    return out
+
+
 def parse(path=None):
     """Return (structs, enums).
 

@@ -8,6 +8,7 @@ If the library cannot be found, importing this module fails (no skips).
 import ctypes
 import ctypes.util
 import dataclasses
+import inspect
 import math
 import os
 import pickle
@@ -16,6 +17,7 @@ import subprocess
 import sys
 import time
 import unittest
+import unittest.mock
 
 import trainest
 from trainest import _lib, errors
@@ -33,20 +35,50 @@ FROZEN_OFFSETS = [
     ("trainest_plan_request", "samples", 8),
     ("trainest_plan_request", "seq_len_tokens", 64),
     ("trainest_plan_request", "accum_tail", 84),
+    ("trainest_plan_request", "tensor_parallel", 88),
     ("trainest_plan", "requested_global_batch", 32),
     ("trainest_plan", "total_tokens", 200),
+    ("trainest_plan", "tensor_parallel", 208),
     ("trainest_plan_suggestion", "distance_ratio", 8),
     ("trainest_estimate_request", "params", 48),
     ("trainest_estimate_request", "recompute", 112),
     ("trainest_estimate_request", "startup_s", 232),
+    ("trainest_estimate_request", "activation_bytes_per_element", 240),
     ("trainest_estimate", "total_s", 64),
+    ("trainest_estimate", "bubble_ratio", 184),
     ("trainest_memory_request", "headroom_ratio", 64),
+    ("trainest_memory_request", "recompute", 72),
     ("trainest_search_result", "total_s", 72),
     ("trainest_eta", "config", 8),
 ]
 
+# Every struct's size in this release (0.5.0; tests/test_api.c and lib/sizes.h).
+SIZES_0_5 = {
+    "trainest_plan_request": 152, "trainest_plan": 248, "trainest_plan_suggestion": 48,
+    "trainest_estimate_request": 264, "trainest_estimate": 224, "trainest_step_observation": 32,
+    "trainest_calibration_request": 16, "trainest_step_fit": 80, "trainest_tradeoff": 56,
+    "trainest_tradeoff_point": 40, "trainest_memory_request": 80, "trainest_memory": 104,
+    "trainest_memory_point": 24, "trainest_memory_fit": 48, "trainest_search_request": 64,
+    "trainest_search": 64, "trainest_search_result": 96, "trainest_failure_request": 72,
+    "trainest_failure": 104, "trainest_rampup_request": 32, "trainest_rampup": 80,
+    "trainest_critical_request": 40, "trainest_critical": 112, "trainest_eta_config": 96,
+    "trainest_eta": 304, "trainest_eta_report": 136, "trainest_layout_suggestion": 48,
+}
+
+# The structs 0.5.0 extended: their 0.4 size, where the first appended member starts.
+APPENDED_IN_0_5 = {
+    "trainest_plan_request": (88, "tensor_parallel"),
+    "trainest_plan": (208, "tensor_parallel"),
+    "trainest_estimate_request": (240, "activation_bytes_per_element"),
+    "trainest_estimate": (184, "bubble_ratio"),
+    "trainest_memory_request": (72, "recompute"),
+    "trainest_memory": (88, "activation_bytes_per_micro_batch"),
+    "trainest_search_request": (40, "max_tensor_parallel"),
+    "trainest_search_result": (80, "tensor_parallel"),
+}
+
 # Members of an output struct that its dataclass leaves out on purpose.
-PRIVATE_MEMBERS = {"struct_size", "invalid_field", "invalid_index", "reserved0"}
+PRIVATE_MEMBERS = {"struct_size", "invalid_field", "invalid_index", "reserved0", "reserved1"}
 
 OUTPUTS = {
     "trainest_plan": trainest.Plan,
@@ -63,6 +95,7 @@ OUTPUTS = {
     "trainest_rampup": trainest.Rampup,
     "trainest_critical": trainest.Critical,
     "trainest_eta_report": trainest.EtaReport,
+    "trainest_layout_suggestion": trainest.LayoutSuggestion,
 }
 EXTRA_OUTPUT_FIELDS = {trainest.Tradeoff: {"points"}, trainest.SearchResult: {"plans"}}
 
@@ -115,7 +148,7 @@ class TestLibrary(unittest.TestCase):
 class TestStructs(unittest.TestCase):
     def test_size_of_every_struct_matches_the_library(self):
         ids = sorted(sid for _, sid in _lib.STRUCTS.values())
-        self.assertEqual(ids, list(range(1, 27)))
+        self.assertEqual(ids, list(range(1, 28)))
         for name, (cls, sid) in _lib.STRUCTS.items():
             with self.subTest(struct=name):
                 self.assertEqual(ctypes.sizeof(cls), trainest.struct_size(sid))
@@ -138,11 +171,58 @@ class TestStructs(unittest.TestCase):
                     else:
                         self.assertIs(ctype, want, member)
 
+    def test_sizes_of_this_release(self):
+        self.assertEqual(set(SIZES_0_5), set(_lib.STRUCTS))
+        for name, size in SIZES_0_5.items():
+            with self.subTest(struct=name):
+                self.assertEqual(ctypes.sizeof(_lib.STRUCTS[name][0]), size)
+
+    def test_every_offset_follows_the_c_layout(self):
+        """Each member's offset, computed with C's alignment rules from the
+        header's types alone, equals the mirror's, for all 27 structs."""
+        structs, _ = header.parse()
+        sizes = {"uint32_t": (4, 4), "uint64_t": (8, 8), "double": (8, 8)}  # (size, alignment)
+
+        def layout(name):
+            offset, align, offsets = 0, 1, {}
+            for ctype_name, member, length in structs[name]:
+                size, a = sizes[ctype_name] if ctype_name in sizes else layout(ctype_name)[1:]
+                offset = (offset + a - 1) // a * a
+                offsets[member] = offset
+                offset += size * (length or 1)
+                align = max(align, a)
+            return offsets, (offset + align - 1) // align * align, align
+
+        for name, (cls, sid) in _lib.STRUCTS.items():
+            with self.subTest(struct=name):
+                offsets, size, _ = layout(name)
+                self.assertEqual({m: getattr(cls, m).offset for m, _ in cls._fields_}, offsets)
+                self.assertEqual(size, trainest.struct_size(sid))
+
+    def test_0_5_members_are_appended(self):
+        for name, (old_size, first) in APPENDED_IN_0_5.items():
+            with self.subTest(struct=name):
+                cls = _lib.STRUCTS[name][0]
+                self.assertEqual(getattr(cls, first).offset, old_size)
+                before = [m for m, _ in cls._fields_][:[m for m, _ in cls._fields_].index(first)]
+                last = getattr(cls, before[-1])
+                self.assertEqual(last.offset + last.size, old_size)
+
+    def test_flags_match_the_header(self):
+        want = header.flags()
+        for prefix, cls in (("CHANGED", trainest.Changed), ("FIT", trainest.FitFlags),
+                            ("CALIBRATE", trainest.CalibrateFlags)):
+            with self.subTest(flags=prefix):
+                self.assertEqual([(m.name, m.value) for m in cls if m.value], want[prefix])
+
     def test_frozen_offsets(self):
         for name, member, offset in FROZEN_OFFSETS:
             with self.subTest(struct=name, member=member):
                 self.assertEqual(getattr(_lib.STRUCTS[name][0], member).offset, offset)
         self.assertEqual(ctypes.sizeof(_lib.trainest_eta), 304)
+        self.assertEqual([getattr(_lib.trainest_layout_suggestion, m).offset for m in (
+            "changed", "distance_ratio", "devices", "data_parallel", "tensor_parallel",
+            "pipeline_parallel")], [4, 8, 16, 24, 32, 40])
         self.assertEqual(_lib.trainest_eta.marker_s.offset + 40, _lib.trainest_eta.marker_pos.offset)
 
     def test_enums_match_the_header(self):
@@ -254,7 +334,7 @@ class TestErrors(unittest.TestCase):
 
     def test_one_class_per_library_status(self):
         table = self.library_statuses()
-        self.assertGreaterEqual(len(table), 16)
+        self.assertGreaterEqual(len(table), 17)
         self.assertEqual(sorted(errors.STATUS_ERRORS), sorted(s for s, _ in table))
         for status, name in table:
             with self.subTest(status=name):
@@ -311,6 +391,8 @@ class TestErrors(unittest.TestCase):
             trainest.TooFewPointsError: (lambda: trainest.calibrate([(1, 1, 0.1), (1, 1, 0.1)]), "observations"),
             trainest.UnidentifiableError: (lambda: trainest.calibrate([(1, 1, 0.1), (2, 1, 0.2), (4, 1, 0.4)]),
                                            "observations"),
+            trainest.BadLayoutError: (lambda: trainest.plan(devices=100, tensor_parallel=8, pipeline_parallel=4,
+                                                            **plain), "devices"),
         }
         # A status a newer library adds must get a case here.
         self.assertEqual({cls.status for cls in cases}, {s for s, _ in self.library_statuses()})
@@ -420,8 +502,12 @@ class TestTime(unittest.TestCase):
                                                    data_parallel=4, epochs=3), self.MODEL)
         parts = e.breakdown()
         self.assertEqual(set(parts), {"compute_s", "optimizer_s", "transfer_s", "data_stall_s", "comm_s",
-                                      "overhead_s"})
-        self.assertTrue(all(v > 0 for k, v in parts.items() if k != "data_stall_s"), parts)
+                                      "overhead_s", "bubble_s", "tp_comm_s", "p2p_s"})
+        no_model_parallelism = ("bubble_s", "tp_comm_s", "p2p_s")
+        self.assertTrue(all(v > 0 for k, v in parts.items() if k not in ("data_stall_s",) + no_model_parallelism),
+                        parts)
+        self.assertEqual([parts[k] for k in no_model_parallelism], [0, 0, 0])
+        self.assertEqual((e.bubble_ratio, e.stage_s), (0, e.micro_batch_s))
         self.assertAlmostEqual(math.fsum(parts.values()), e.total_s, delta=1e-9 * e.total_s)
         self.assertAlmostEqual(e.overhead_s, 30 + 3 * (5 + 2 * 2), places=9)
 
@@ -509,6 +595,241 @@ class TestMemoryAndSearch(unittest.TestCase):
         self.assertAlmostEqual(e.total_s, best.total_s, delta=1e-9)
         self.assertEqual(trainest.search(trainest.PlanRequest(samples=10000, global_batch=64),
                                          trainest.TimeModel(per_sample_s=0.001), top=0).plans, [])
+
+
+def close(got, want, rel=1e-12):
+    return abs(got - want) <= rel * max(abs(want), 1e-300)
+
+
+class TestModelParallel(unittest.TestCase):
+    """Tensor and pipeline parallelism (0.5.0): layouts, time, memory, search."""
+
+    LAYOUT = trainest.PlanRequest(samples=100000, global_batch=960, devices=100, tensor_parallel=8,
+                                  pipeline_parallel=4, layers=32, hidden=4096)
+
+    def test_bad_layout_raises_and_layout_suggest_repairs_it(self):
+        with self.assertRaises(trainest.BadLayoutError) as cm:
+            trainest.plan(self.LAYOUT)
+        exc = cm.exception
+        self.assertEqual((exc.status, exc.name, exc.field), (-17, "TRAINEST_E_BAD_LAYOUT", "devices"))
+        self.assertEqual(exc.field_id, trainest.Field.DEVICES)
+        got = trainest.layout_suggest(self.LAYOUT, limit=16)
+        self.assertEqual((got[0].devices, got[0].data_parallel, got[0].tensor_parallel,
+                          got[0].pipeline_parallel), (96, 3, 8, 4))
+        self.assertEqual(got[0].changed, trainest.Changed.DEVICES)
+        self.assertAlmostEqual(got[0].distance_ratio, 0.04, delta=1e-12)
+        self.assertIn((128, 8, 4), [(s.devices, s.tensor_parallel, s.pipeline_parallel) for s in got])
+        for i, s in enumerate(got):
+            self.assertEqual(s.data_parallel * s.tensor_parallel * s.pipeline_parallel, s.devices)
+            if i:
+                self.assertLessEqual(got[i - 1].distance_ratio, s.distance_ratio)
+            if s.devices == 100:
+                self.assertTrue(s.changed & (trainest.Changed.TENSOR_PARALLEL | trainest.Changed.PIPELINE_PARALLEL))
+            p = trainest.plan(s.apply(self.LAYOUT))
+            self.assertEqual((p.devices, p.data_parallel, p.tensor_parallel, p.pipeline_parallel),
+                             (s.devices, s.data_parallel, s.tensor_parallel, s.pipeline_parallel))
+        self.assertEqual(trainest.layout_suggest(devices=100, tensor_parallel=8, pipeline_parallel=4,
+                                                 layers=32, hidden=4096, limit=16), got)
+        self.assertEqual(trainest.layout_suggest(self.LAYOUT, limit=0), [])
+        self.assertEqual(len(trainest.layout_suggest(self.LAYOUT, limit=1)), 1)
+
+    def test_the_model_must_split_over_the_layout(self):
+        base = dict(samples=100000, global_batch=960, devices=64, tensor_parallel=8, pipeline_parallel=4)
+        for extra, field in ((dict(layers=30), "layers"), (dict(hidden=4100), "hidden"),
+                             (dict(attention_heads=12), "attention_heads")):
+            with self.subTest(field=field):
+                with self.assertRaises(trainest.BadLayoutError) as cm:
+                    trainest.plan(**dict(base, **extra))
+                self.assertEqual(cm.exception.field, field)
+        with self.assertRaises(trainest.BadLayoutError) as cm:
+            trainest.plan(samples=1000, global_batch=8, devices=8, virtual_stages=2)  # no pipeline
+        self.assertEqual(cm.exception.field, "virtual_stages")
+        # interleaving needs whole rounds of PP micro-batches (Megatron)
+        ok = dict(samples=100000, global_batch=48, micro_batch=1, devices=8, pipeline_parallel=4,
+                  virtual_stages=2, layers=24)
+        p = trainest.plan(**ok)
+        self.assertEqual((p.data_parallel, p.micro_batches_per_step, p.virtual_stages), (2, 24, 2))
+        with self.assertRaises(trainest.NotDivisibleError) as cm:
+            trainest.plan(**dict(ok, global_batch=36))
+        self.assertEqual(cm.exception.field, "virtual_stages")
+        with self.assertRaises(trainest.InconsistentError) as cm:
+            trainest.plan(samples=1000, global_batch=64, data_parallel=2, devices=64, tensor_parallel=8,
+                          pipeline_parallel=2)
+        self.assertEqual(cm.exception.field, "data_parallel")
+
+    def test_plan_splits_the_batch_over_data_parallelism_only(self):
+        p = trainest.plan(samples=100000, global_batch=512, micro_batch=2, data_parallel=4, tensor_parallel=8,
+                          pipeline_parallel=2)
+        self.assertEqual((p.devices, p.data_parallel, p.grad_accum_steps, p.micro_batches_per_step),
+                         (64, 4, 64, 64))
+        self.assertEqual((p.tensor_parallel, p.pipeline_parallel, p.virtual_stages), (8, 2, 1))
+        plain = trainest.plan(samples=1000, global_batch=10, grad_accum_steps=2)
+        self.assertEqual((plain.tensor_parallel, plain.pipeline_parallel, plain.virtual_stages, plain.devices),
+                         (1, 1, 1, 1))
+
+    def test_pipeline_estimate_1f1b_and_interleaved(self):
+        fixed, per, seq, hidden, p2p_bw, m = 0.004, 0.002, 1024, 4096, 5e10, 4
+        for pp in (1, 2, 4, 8):
+            for v in (1, 2, 4):
+                for M in (8, 32):
+                    if v > 1 and pp == 1:
+                        continue
+                    with self.subTest(pp=pp, v=v, M=M):
+                        request = trainest.PlanRequest(samples=4096 * 8, micro_batch=m, grad_accum_steps=M,
+                                                       devices=pp, pipeline_parallel=pp, virtual_stages=v,
+                                                       seq_len_tokens=seq, hidden=hidden, layers=64)
+                        e = trainest.estimate(request, fixed_s=fixed, per_sample_s=per, bus_bytes_per_s=1e11,
+                                              p2p_bytes_per_s=p2p_bw)
+                        p2p = 2.0 * v * m * seq * hidden * 2 / p2p_bw if pp > 1 else 0
+                        stage = (fixed + per * m) / pp + p2p
+                        self.assertTrue(close(e.stage_s, stage), (e.stage_s, stage))
+                        self.assertTrue(close(e.step_s, (M + (pp - 1) / v) * stage))
+                        self.assertTrue(close(e.bubble_ratio, (pp - 1) / (v * M)) if pp > 1
+                                        else e.bubble_ratio == 0)
+                        steps = 4096 * 8 / (m * M)
+                        self.assertTrue(close(e.bubble_s, steps * (pp - 1) / v * stage, 1e-9) if pp > 1
+                                        else e.bubble_s == 0)
+                        self.assertTrue(close(math.fsum(e.breakdown().values()), e.total_s))
+                        self.assertEqual(trainest.plan(request).micro_batches_per_step, M)
+
+    def test_tensor_parallel_communication(self):
+        seq, hidden, layers, bw, lat = 2048, 8192, 32, 2e11, 5e-6
+        for tp in (1, 2, 8):
+            for recompute in trainest.Recompute:
+                with self.subTest(tp=tp, recompute=recompute.name):
+                    e = trainest.estimate(
+                        trainest.PlanRequest(samples=100000, global_batch=64, micro_batch=2, devices=32 * tp,
+                                             tensor_parallel=tp, seq_len_tokens=seq, hidden=hidden, layers=layers),
+                        fixed_s=0.01, per_sample_s=0.003, bus_bytes_per_s=1e11, tp_bytes_per_s=bw,
+                        latency_s=lat, recompute=recompute)
+                    n = (6 if recompute == trainest.Recompute.FULL else 4) * layers
+                    bytes_ = 2 * seq * hidden * 2
+                    per_mb = n * (2.0 * (tp - 1) / tp * bytes_ / bw + 2.0 * (tp - 1) * lat) if tp > 1 else 0
+                    self.assertTrue(close(e.stage_s, (0.01 + 0.003 * 2) / tp + per_mb))
+                    self.assertEqual(e.tp_comm_s > 0, tp > 1)
+                    self.assertTrue(close(math.fsum(e.breakdown().values()), e.total_s))
+        with self.assertRaises(trainest.UnderspecifiedError) as cm:
+            trainest.estimate(samples=1000, global_batch=64, devices=64, tensor_parallel=2, layers=32,
+                              per_sample_s=0.003, bus_bytes_per_s=1e11)
+        self.assertEqual(cm.exception.field, "hidden")
+
+    def test_memory_for_plan_boundary(self):
+        model = trainest.MemoryModel(static_bytes=1000, activation_bytes_per_sample=64, device_memory_bytes=2000)
+        request = trainest.PlanRequest(samples=100000, micro_batch=1, grad_accum_steps=4, devices=8,
+                                       tensor_parallel=2, pipeline_parallel=4)
+        # 4 micro-batches in flight, each m * 64 / (TP * PP) bytes: 1000 + 32 m <= 2000
+        m = trainest.memory_for_plan(model, request)
+        self.assertEqual((m.max_micro_batch, m.micro_batches_in_flight, m.activation_bytes_per_micro_batch),
+                         (31, 4, 8))
+        fits = trainest.memory_for_plan(model, request, micro_batch=31)
+        self.assertEqual((fits.fits, fits.total_bytes), (True, 1000 + 4 * 31 * 8))
+        self.assertIs(trainest.memory_for_plan(model, request, micro_batch=32).fits, False)
+        with self.assertRaises(trainest.BadLayoutError):
+            trainest.memory_for_plan(model, request, devices=12)
+
+    def test_memory_for_plan_splits_states_by_tp_pp_then_zero(self):
+        request = trainest.PlanRequest(samples=1000000, global_batch=1536, micro_batch=1, devices=1024,
+                                       tensor_parallel=8, pipeline_parallel=16)  # DP 8, 192 micro-batches
+        model = trainest.MemoryModel(params=175 * 10**9, zero_stage=1, activation_bytes_per_sample=10**6)
+        m = trainest.memory_for_plan(model, request)
+        shard = (175 * 10**9 + 127) // 128
+        self.assertEqual((m.weights_bytes, m.grads_bytes), (2 * shard, 2 * shard))
+        self.assertEqual(m.optimizer_bytes, (shard + 7) // 8 * 12)
+        self.assertEqual(m.micro_batches_in_flight, 16)  # the first stage under 1F1B
+        self.assertEqual(m.activation_bytes_per_micro_batch, (10**6 + 127) // 128)
+        self.assertEqual(m.activation_bytes, (16 * 10**6 + 127) // 128)
+        interleaved = trainest.memory_for_plan(model, request, virtual_stages=2)
+        self.assertTrue(close(interleaved.micro_batches_in_flight, 16 * (1 + 15 / 32)))
+
+    def test_memory_for_plan_activations_from_the_model_shape(self):
+        request = trainest.PlanRequest(samples=100000, global_batch=64, micro_batch=2, seq_len_tokens=2048,
+                                       hidden=12288, attention_heads=96, layers=96, devices=64,
+                                       tensor_parallel=8, pipeline_parallel=8)  # DP 1, 32 micro-batches
+        s, b, h, a, t, layers = 2048, 2, 12288, 96, 8, 12  # 12 layers per stage
+        # Korthikanti et al. 2022, with sequence parallelism
+        want = {trainest.Recompute.NONE: s * b * h * (34 + 5 * a * s / h) / t * layers,
+                trainest.Recompute.SELECTIVE: 34 * s * b * h / t * layers,
+                trainest.Recompute.FULL: 2 * s * b * h / t * layers}
+        for recompute, per_mb in want.items():
+            with self.subTest(recompute=recompute.name):
+                m = trainest.memory_for_plan(trainest.MemoryModel(params=1000, recompute=recompute.name.lower()),
+                                             request)
+                self.assertTrue(close(m.activation_bytes_per_micro_batch, per_mb))
+                self.assertTrue(close(m.activation_bytes, 8 * per_mb))
+        with self.assertRaises(trainest.UnderspecifiedError) as cm:
+            trainest.memory_for_plan(trainest.MemoryModel(params=1000), request, attention_heads=0)
+        self.assertEqual(cm.exception.field, "attention_heads")
+        with self.assertRaises(trainest.UnknownEnumError) as cm:
+            trainest.memory_for_plan(trainest.MemoryModel(params=1000, recompute=7), request)
+        self.assertEqual(cm.exception.field, "memory.recompute")
+
+    def test_search_over_layouts(self):
+        request = trainest.PlanRequest(samples=4096, seq_len_tokens=256, hidden=512, attention_heads=8, layers=8)
+        time_model = trainest.TimeModel(fixed_s=0.002, per_sample_s=0.001, floor_s=0.003, optimizer_s=0.004,
+                                        grad_bytes=10**8, latency_s=1e-5, bus_bytes_per_s=1e11)
+        memory_model = trainest.MemoryModel(params=5 * 10**7, zero_stage=1, device_memory_bytes=2 * 10**9)
+        result = trainest.search(request, time_model, memory_model, global_batch_min=16, global_batch_max=64,
+                                 global_batch_step=16, max_devices=16, max_tensor_parallel=4,
+                                 max_pipeline_parallel=4, devices_per_node=2, top=20)
+        self.assertEqual(len(result.plans), 20)
+        self.assertEqual([p.total_s for p in result.plans], sorted(p.total_s for p in result.plans))
+        self.assertTrue(any(p.tensor_parallel > 1 or p.pipeline_parallel > 1 for p in result.plans))
+        for p in result.plans:
+            self.assertIn(p.tensor_parallel, (1, 2))  # within devices_per_node
+            self.assertIn(p.pipeline_parallel, (1, 2, 4))
+            self.assertLessEqual(p.data_parallel * p.tensor_parallel * p.pipeline_parallel, 16)
+            one = dataclasses.replace(request, global_batch=p.global_batch, micro_batch=p.micro_batch,
+                                      data_parallel=p.data_parallel, tensor_parallel=p.tensor_parallel,
+                                      pipeline_parallel=p.pipeline_parallel)
+            self.assertEqual(trainest.estimate(one, time_model).total_s, p.total_s)
+            self.assertEqual(trainest.memory_for_plan(memory_model, one).total_bytes, p.memory_bytes)
+        data_only = trainest.search(request, time_model, memory_model, global_batch_min=16, global_batch_max=64,
+                                    global_batch_step=16, max_devices=16, top=20)
+        self.assertTrue(all(p.tensor_parallel == p.pipeline_parallel == 1 for p in data_only.plans))
+        self.assertLess(data_only.candidates_evaluated, result.candidates_evaluated)
+
+    def test_request_defaults_come_from_the_c_init_functions(self):
+        def c_default(init, ctype):
+            struct = ctype()
+            self.assertEqual(init(ctypes.byref(struct), ctypes.sizeof(ctype)), 0)
+            return struct
+
+        for fn, init, ctype, names in (
+                (trainest.search, _lib.lib.trainest_search_request_init, _lib.trainest_search_request,
+                 ("global_batch_min", "global_batch_max", "global_batch_step", "max_devices",
+                  "max_tensor_parallel", "max_pipeline_parallel", "devices_per_node")),
+                (trainest.critical, _lib.lib.trainest_critical_request_init, _lib.trainest_critical_request,
+                 ("min_steps", "min_samples", "max_global_batch"))):
+            with self.subTest(function=fn.__name__):
+                want = c_default(init, ctype)
+                params = inspect.signature(fn).parameters
+                self.assertEqual({n: params[n].default for n in names}, {n: getattr(want, n) for n in names})
+        self.assertEqual(inspect.signature(trainest.search).parameters["max_devices"].default, 1)
+        self.assertEqual(bytes(c_default(_lib.lib.trainest_rampup_request_init, _lib.trainest_rampup_request))[4:],
+                         bytes(ctypes.sizeof(_lib.trainest_rampup_request) - 4))
+        self.assertIs(trainest.MemoryModel().recompute, trainest.Recompute.NONE)
+        self.assertEqual((trainest.PlanRequest().tensor_parallel, trainest.PlanRequest().devices), (0, 0))
+
+    def test_an_older_library_is_refused(self):
+        class Fn:
+            def __init__(self, value):
+                self.value = value
+
+            def __call__(self):
+                return self.value
+
+        class OldLibrary:
+            trainest_version = Fn(400)
+            trainest_version_string = Fn(b"0.4.0")
+
+        self.assertEqual(_lib.MIN_MINOR, 5)
+        with unittest.mock.patch.object(_lib, "lib", OldLibrary()):
+            with self.assertRaises(ImportError) as cm:
+                _lib._check_version()
+        self.assertIn("is version 0.4.0; this package needs 0.5", str(cm.exception))
+        with unittest.mock.patch.object(_lib, "lib", type("NewLibrary", (), {
+                "trainest_version": Fn(907), "trainest_version_string": Fn(b"0.9.7")})()):
+            _lib._check_version()  # a later 0.x only appends
 
 
 class TestRunLevel(unittest.TestCase):
@@ -636,6 +957,14 @@ class TestExamples(unittest.TestCase):
         self.assertEqual(out[0], "micro-batch 5, 100 optimizer steps, 200 micro-steps")
         self.assertEqual(out[1], "TRAINEST_E_NOT_DIVISIBLE (field global_batch); nearest valid plans:")
         self.assertEqual(out[2].split(), "global 9 = micro 3 x accum 3 (distance 0.10)".split())
+        self.assertEqual(len(out), 5)
+
+    def test_parallel_example(self):
+        out = self.run_example("parallel_example.py")
+        self.assertEqual(out[0], "TRAINEST_E_BAD_LAYOUT (field devices); nearest layouts:")
+        self.assertEqual(out[1].split(), "1024 GPUs = DP 8 x TP 8 x PP 16 (distance 0.024)".split())
+        self.assertTrue(out[3].startswith("1024 GPUs, 192 micro-batches per step: bubble 7.8%,"), out[3])
+        self.assertTrue(out[4].startswith("memory per GPU "), out[4])
         self.assertEqual(len(out), 5)
 
     def test_eta_example(self):

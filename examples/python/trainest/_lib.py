@@ -16,8 +16,10 @@ import sys
 
 #: The ABI major version this package mirrors (the SONAME's number).
 EXPECTED_MAJOR = 0
-#: The oldest minor release that has every struct and function mirrored here.
-MIN_MINOR = 4
+#: The minor release whose structs and functions are mirrored here (0.5:
+#: model parallelism). An older library lacks fields and functions this
+#: package uses, so it is refused; a newer 0.x only appends and is accepted.
+MIN_MINOR = 5
 
 if sys.platform == "darwin":
     _SONAMES = ("libtrainest.0.dylib",)
@@ -113,6 +115,14 @@ class trainest_plan_request(ctypes.Structure):
         ("sampler", ctypes.c_uint32),
         ("last_micro_batch", ctypes.c_uint32),
         ("accum_tail", ctypes.c_uint32),
+        ("tensor_parallel", ctypes.c_uint64),
+        ("pipeline_parallel", ctypes.c_uint64),
+        ("virtual_stages", ctypes.c_uint64),
+        ("devices", ctypes.c_uint64),
+        ("layers", ctypes.c_uint64),
+        ("hidden", ctypes.c_uint64),
+        ("attention_heads", ctypes.c_uint64),
+        ("vocab", ctypes.c_uint64),
     ]
 
 
@@ -148,6 +158,11 @@ class trainest_plan(ctypes.Structure):
         ("total_samples", ctypes.c_uint64),
         ("tokens_per_step", ctypes.c_uint64),
         ("total_tokens", ctypes.c_uint64),
+        ("tensor_parallel", ctypes.c_uint64),
+        ("pipeline_parallel", ctypes.c_uint64),
+        ("virtual_stages", ctypes.c_uint64),
+        ("devices", ctypes.c_uint64),
+        ("micro_batches_per_step", ctypes.c_uint64),
     ]
 
 
@@ -197,6 +212,9 @@ class trainest_estimate_request(ctypes.Structure):
         ("checkpoint_s", ctypes.c_double),
         ("checkpoints_per_epoch", ctypes.c_uint64),
         ("startup_s", ctypes.c_double),
+        ("activation_bytes_per_element", ctypes.c_uint64),
+        ("tp_bytes_per_s", ctypes.c_double),
+        ("p2p_bytes_per_s", ctypes.c_double),
     ]
 
 
@@ -226,6 +244,11 @@ class trainest_estimate(ctypes.Structure):
         ("achieved_flops_per_s", ctypes.c_double),
         ("efficiency_ratio", ctypes.c_double),
         ("mfu_ratio", ctypes.c_double),
+        ("bubble_ratio", ctypes.c_double),
+        ("stage_s", ctypes.c_double),
+        ("bubble_s", ctypes.c_double),
+        ("tp_comm_s", ctypes.c_double),
+        ("p2p_s", ctypes.c_double),
     ]
 
 
@@ -302,6 +325,8 @@ class trainest_memory_request(ctypes.Structure):
         ("activation_bytes_per_sample", ctypes.c_uint64),
         ("device_memory_bytes", ctypes.c_uint64),
         ("headroom_ratio", ctypes.c_double),
+        ("recompute", ctypes.c_uint32),
+        ("reserved1", ctypes.c_uint32),
     ]
 
 
@@ -320,6 +345,8 @@ class trainest_memory(ctypes.Structure):
         ("budget_bytes", ctypes.c_uint64),
         ("max_micro_batch", ctypes.c_uint64),
         ("headroom_ratio", ctypes.c_double),
+        ("activation_bytes_per_micro_batch", ctypes.c_uint64),
+        ("micro_batches_in_flight", ctypes.c_double),
     ]
 
 
@@ -353,6 +380,9 @@ class trainest_search_request(ctypes.Structure):
         ("global_batch_max", ctypes.c_uint64),
         ("global_batch_step", ctypes.c_uint64),
         ("max_devices", ctypes.c_uint64),
+        ("max_tensor_parallel", ctypes.c_uint64),
+        ("max_pipeline_parallel", ctypes.c_uint64),
+        ("devices_per_node", ctypes.c_uint64),
     ]
 
 
@@ -369,6 +399,8 @@ class trainest_search_result(ctypes.Structure):
         ("headroom_ratio", ctypes.c_double),
         ("step_s", ctypes.c_double),
         ("total_s", ctypes.c_double),
+        ("tensor_parallel", ctypes.c_uint64),
+        ("pipeline_parallel", ctypes.c_uint64),
     ]
 
 
@@ -539,6 +571,18 @@ class trainest_eta_report(ctypes.Structure):
     ]
 
 
+class trainest_layout_suggestion(ctypes.Structure):
+    _fields_ = [
+        ("struct_size", ctypes.c_uint32),
+        ("changed", ctypes.c_uint32),
+        ("distance_ratio", ctypes.c_double),
+        ("devices", ctypes.c_uint64),
+        ("data_parallel", ctypes.c_uint64),
+        ("tensor_parallel", ctypes.c_uint64),
+        ("pipeline_parallel", ctypes.c_uint64),
+    ]
+
+
 #: C typedef name -> (Structure class, TRAINEST_STRUCT_* id).
 STRUCTS = {
     "trainest_plan_request": (trainest_plan_request, 1),
@@ -567,6 +611,7 @@ STRUCTS = {
     "trainest_eta_config": (trainest_eta_config, 24),
     "trainest_eta": (trainest_eta, 25),
     "trainest_eta_report": (trainest_eta_report, 26),
+    "trainest_layout_suggestion": (trainest_layout_suggestion, 27),
 }
 
 
@@ -618,27 +663,30 @@ PROTOTYPES = {
     "trainest_eta_init": (_int, [_P(trainest_eta), _u32, _P(trainest_eta_config)]),
     "trainest_eta_update": (_int, [_P(trainest_eta), _dbl, _u64]),
     "trainest_eta_report_compute": (_int, [_P(trainest_eta_report), _P(trainest_eta), _dbl]),
+    # TRAINEST_0.5
+    "trainest_layout_suggest": (_int, [_P(trainest_layout_suggestion), _u32, _P(_u32),
+                                       _P(trainest_plan_request)]),
+    "trainest_memory_for_plan": (_int, [_P(trainest_memory), _P(trainest_memory_request),
+                                        _P(trainest_plan_request)]),
+    "trainest_search_request_init": (_int, [_P(trainest_search_request), _u32]),
+    "trainest_rampup_request_init": (_int, [_P(trainest_rampup_request), _u32]),
+    "trainest_critical_request_init": (_int, [_P(trainest_critical_request), _u32]),
+    "trainest_calibration_request_init": (_int, [_P(trainest_calibration_request), _u32]),
 }
 
 
-def _declare():
-    missing = []
-    for name, (restype, argtypes) in PROTOTYPES.items():
-        try:
-            fn = getattr(lib, name)
-        except AttributeError:
-            missing.append(name)
-            continue
-        fn.restype = restype
-        fn.argtypes = argtypes
-    if missing:
-        raise ImportError("trainest: %s lacks %s" % (library_path, ", ".join(missing)))
-
-
-_declare()
+def _declare(name):
+    restype, argtypes = PROTOTYPES[name]
+    fn = getattr(lib, name)
+    fn.restype = restype
+    fn.argtypes = argtypes
 
 
 def _check_version():
+    """Refuse a library of another major version or an older minor one,
+    before looking up symbols that such a library would lack."""
+    for name in ("trainest_version", "trainest_version_string"):
+        _declare(name)
     number = lib.trainest_version()
     major, minor = number // 10000, number // 100 % 100
     if major != EXPECTED_MAJOR or minor < MIN_MINOR:
@@ -646,6 +694,17 @@ def _check_version():
             "trainest: %s is version %s; this package needs %d.%d or a later %d.x" % (
                 library_path, lib.trainest_version_string().decode(), EXPECTED_MAJOR, MIN_MINOR,
                 EXPECTED_MAJOR))
+
+
+def _declare_all():
+    missing = []
+    for name in PROTOTYPES:
+        try:
+            _declare(name)
+        except AttributeError:
+            missing.append(name)
+    if missing:
+        raise ImportError("trainest: %s lacks %s" % (library_path, ", ".join(missing)))
     # A library of this major may have grown its structs (fields are only
     # appended), never shrunk them below what is mirrored here.
     for name, (cls, sid) in STRUCTS.items():
@@ -656,6 +715,7 @@ def _check_version():
 
 
 _check_version()
+_declare_all()
 
 
 def new(cls):

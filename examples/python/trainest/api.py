@@ -25,8 +25,9 @@ __all__ = [
     "PlanRequest", "TimeModel", "MemoryModel", "EtaConfig", "Observation", "MemoryPoint",
     "Plan", "Suggestion", "Estimate", "StepFit", "TradeoffPoint", "Tradeoff", "Memory",
     "MemoryFit", "SearchPlan", "SearchResult", "Failure", "Rampup", "Critical", "EtaReport",
-    "plan", "suggest", "estimate", "calibrate", "tradeoff", "memory", "fit_memory", "search",
-    "failures", "rampup", "critical", "EtaTracker", "version", "version_info",
+    "LayoutSuggestion", "plan", "suggest", "layout_suggest", "estimate", "calibrate", "tradeoff",
+    "memory", "memory_for_plan", "fit_memory", "search", "failures", "rampup", "critical",
+    "EtaTracker", "version", "version_info",
     "version_string", "struct_size", "UNLIMITED",
 ]
 
@@ -162,6 +163,8 @@ _TIME_D = _init_defaults(lib.trainest_estimate_request_init, _lib.trainest_estim
 _MEM_D = _init_defaults(lib.trainest_memory_request_init, _lib.trainest_memory_request)
 _FAIL_D = _init_defaults(lib.trainest_failure_request_init, _lib.trainest_failure_request)
 _ETA_D = _init_defaults(lib.trainest_eta_config_init, _lib.trainest_eta_config)
+_SEARCH_D = _init_defaults(lib.trainest_search_request_init, _lib.trainest_search_request)
+_CRITICAL_D = _init_defaults(lib.trainest_critical_request_init, _lib.trainest_critical_request)
 
 
 def _in(defaults, name, enum_cls=None):
@@ -220,9 +223,9 @@ def _split(kwargs, *classes):
     return parts
 
 
-def _zeroed(ctype_cls, **values):
-    """A struct with no _init function: zero, struct_size, then values."""
-    struct = _lib.new(ctype_cls)
+def _initialised(init, ctype_cls, **values):
+    """A request from its C _init function, then values."""
+    struct = _init_defaults(init, ctype_cls)
     for name, value in values.items():
         _set(struct, name, value)
     return struct
@@ -234,10 +237,16 @@ def _zeroed(ctype_cls, **values):
 
 @dataclasses.dataclass(frozen=True)
 class PlanRequest(_Input):
-    """trainest_plan_request: a dataset, a batch request and the rounding policies.
+    """trainest_plan_request: a dataset, a batch request, the rounding policies
+    and the device layout.
 
     Of global_batch, micro_batch and grad_accum_steps give any two, all three,
     or only global_batch with max_micro_batch (docs/concepts.md). 0 = derive.
+    Model parallelism (docs/parallelism.md): devices = data_parallel *
+    tensor_parallel * pipeline_parallel; give devices (data_parallel is then
+    derived) or data_parallel. layers, hidden, attention_heads and vocab
+    describe the model for communication, FLOPs and activation memory
+    (0 = unknown).
     """
 
     _ctype = _lib.trainest_plan_request
@@ -256,6 +265,14 @@ class PlanRequest(_Input):
     sampler: Sampler = _in(_PLAN_D, "sampler", Sampler)
     last_micro_batch: LastMicroBatch = _in(_PLAN_D, "last_micro_batch", LastMicroBatch)
     accum_tail: AccumTail = _in(_PLAN_D, "accum_tail", AccumTail)
+    tensor_parallel: int = _in(_PLAN_D, "tensor_parallel")
+    pipeline_parallel: int = _in(_PLAN_D, "pipeline_parallel")
+    virtual_stages: int = _in(_PLAN_D, "virtual_stages")
+    devices: int = _in(_PLAN_D, "devices")
+    layers: int = _in(_PLAN_D, "layers")
+    hidden: int = _in(_PLAN_D, "hidden")
+    attention_heads: int = _in(_PLAN_D, "attention_heads")
+    vocab: int = _in(_PLAN_D, "vocab")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -266,6 +283,8 @@ class TimeModel(_Input):
     fixed_s + per_sample_s * s of device time; a step of k micro-batches takes
     max(k * floor_s, launch_lag_s + sum of device times) + optimizer_s.
     Zero means "absent" for every optional part (docs/time-model.md).
+    With tensor or pipeline parallelism in the PlanRequest, tp_bytes_per_s,
+    p2p_bytes_per_s and activation_bytes_per_element time their communication.
     """
 
     _ctype = _lib.trainest_estimate_request
@@ -302,13 +321,17 @@ class TimeModel(_Input):
     checkpoint_s: float = _in(_TIME_D, "checkpoint_s")
     checkpoints_per_epoch: int = _in(_TIME_D, "checkpoints_per_epoch")
     startup_s: float = _in(_TIME_D, "startup_s")
+    activation_bytes_per_element: int = _in(_TIME_D, "activation_bytes_per_element")
+    tp_bytes_per_s: float = _in(_TIME_D, "tp_bytes_per_s")
+    p2p_bytes_per_s: float = _in(_TIME_D, "p2p_bytes_per_s")
 
 
 @dataclasses.dataclass(frozen=True)
 class MemoryModel(_Input):
     """trainest_memory_request: bytes(m) = static + activation_bytes_per_sample * m,
     static either measured (static_bytes) or the ZeRO-sharded model states
-    plus overhead_bytes (docs/memory.md)."""
+    plus overhead_bytes (docs/memory.md). recompute sets the activations that
+    memory_for_plan() derives from the plan's model shape."""
 
     _ctype = _lib.trainest_memory_request
     _init = lib.trainest_memory_request_init
@@ -323,6 +346,7 @@ class MemoryModel(_Input):
     activation_bytes_per_sample: int = _in(_MEM_D, "activation_bytes_per_sample")
     device_memory_bytes: int = _in(_MEM_D, "device_memory_bytes")
     headroom_ratio: float = _in(_MEM_D, "headroom_ratio")
+    recompute: Recompute = _in(_MEM_D, "recompute", Recompute)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -395,6 +419,11 @@ class Plan:
     total_samples: int = _out()
     tokens_per_step: int = _out()
     total_tokens: int = _out()
+    tensor_parallel: int = _out()
+    pipeline_parallel: int = _out()
+    virtual_stages: int = _out()
+    devices: int = _out()
+    micro_batches_per_step: int = _out()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -410,10 +439,30 @@ class Suggestion:
 
 
 @dataclasses.dataclass(frozen=True)
+class LayoutSuggestion:
+    """trainest_layout_suggestion: a valid device layout near a request."""
+
+    changed: Changed = _out(Changed)
+    distance_ratio: float = _out()
+    devices: int = _out()
+    data_parallel: int = _out()
+    tensor_parallel: int = _out()
+    pipeline_parallel: int = _out()
+
+    def apply(self, request):
+        """The PlanRequest with this layout (devices, TP, PP; data_parallel derived)."""
+        return dataclasses.replace(request, devices=self.devices, data_parallel=1,
+                                   tensor_parallel=self.tensor_parallel,
+                                   pipeline_parallel=self.pipeline_parallel)
+
+
+@dataclasses.dataclass(frozen=True)
 class Estimate:
     """trainest_estimate: the predicted time of a run and where it goes.
 
-    compute_s + optimizer_s + transfer_s + data_stall_s + comm_s + overhead_s == total_s.
+    compute_s + optimizer_s + transfer_s + data_stall_s + comm_s + overhead_s
+    + bubble_s + tp_comm_s + p2p_s == total_s (the last three are 0 without
+    model parallelism).
     """
 
     micro_batch_s: float = _out()
@@ -438,11 +487,17 @@ class Estimate:
     achieved_flops_per_s: float = _out()
     efficiency_ratio: float = _out()
     mfu_ratio: float = _out()
+    bubble_ratio: float = _out()
+    stage_s: float = _out()
+    bubble_s: float = _out()
+    tp_comm_s: float = _out()
+    p2p_s: float = _out()
 
     def breakdown(self):
-        """The six parts of total_s, in seconds."""
+        """The nine parts of total_s, in seconds."""
         return {k: getattr(self, k) for k in (
-            "compute_s", "optimizer_s", "transfer_s", "data_stall_s", "comm_s", "overhead_s")}
+            "compute_s", "optimizer_s", "transfer_s", "data_stall_s", "comm_s", "overhead_s",
+            "bubble_s", "tp_comm_s", "p2p_s")}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -505,6 +560,8 @@ class Memory:
     budget_bytes: int = _out()
     max_micro_batch: int = _out()
     headroom_ratio: float = _out()
+    activation_bytes_per_micro_batch: int = _out()
+    micro_batches_in_flight: float = _out()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -536,6 +593,8 @@ class SearchPlan:
     headroom_ratio: float = _out()
     step_s: float = _out()
     total_s: float = _out()
+    tensor_parallel: int = _out()
+    pipeline_parallel: int = _out()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -645,12 +704,17 @@ def plan(samples, global_batch=PlanRequest.global_batch, micro_batch=PlanRequest
          max_micro_batch=PlanRequest.max_micro_batch, epochs=PlanRequest.epochs,
          seq_len_tokens=PlanRequest.seq_len_tokens, preset=PlanRequest.preset,
          divisibility=PlanRequest.divisibility, sampler=PlanRequest.sampler,
-         last_micro_batch=PlanRequest.last_micro_batch, accum_tail=PlanRequest.accum_tail):
+         last_micro_batch=PlanRequest.last_micro_batch, accum_tail=PlanRequest.accum_tail,
+         tensor_parallel=PlanRequest.tensor_parallel, pipeline_parallel=PlanRequest.pipeline_parallel,
+         virtual_stages=PlanRequest.virtual_stages, devices=PlanRequest.devices,
+         layers=PlanRequest.layers, hidden=PlanRequest.hidden,
+         attention_heads=PlanRequest.attention_heads, vocab=PlanRequest.vocab):
     """Resolve a batch request and count its steps exactly (trainest_plan_compute).
 
     ``samples`` may instead be a PlanRequest (then give no other argument).
     Raises the TrainestError subclass of the status, e.g. NotDivisibleError
-    with ``field == "global_batch"``.
+    with ``field == "global_batch"``, or BadLayoutError with ``field ==
+    "devices"`` when the devices do not split into DP x TP x PP.
     """
     given = dict(locals())
     del given["samples"]
@@ -666,7 +730,11 @@ def suggest(samples, global_batch=PlanRequest.global_batch, micro_batch=PlanRequ
             seq_len_tokens=PlanRequest.seq_len_tokens, preset=PlanRequest.preset,
             divisibility=PlanRequest.divisibility, sampler=PlanRequest.sampler,
             last_micro_batch=PlanRequest.last_micro_batch, accum_tail=PlanRequest.accum_tail,
-            limit=8):
+            tensor_parallel=PlanRequest.tensor_parallel,
+            pipeline_parallel=PlanRequest.pipeline_parallel,
+            virtual_stages=PlanRequest.virtual_stages, devices=PlanRequest.devices,
+            layers=PlanRequest.layers, hidden=PlanRequest.hidden,
+            attention_heads=PlanRequest.attention_heads, vocab=PlanRequest.vocab, limit=8):
     """The valid plans nearest to a request, nearest first (trainest_plan_suggest).
 
     Works for valid and invalid requests alike. ``samples`` may instead be a
@@ -675,9 +743,7 @@ def suggest(samples, global_batch=PlanRequest.global_batch, micro_batch=PlanRequ
     given = dict(locals())
     del given["samples"], given["limit"]
     request = _plan_request(samples, given)
-    limit = operator.index(limit)
-    if not 0 <= limit <= 0xFFFFFFFF:
-        raise ValueError("limit = %d is outside 0..2^32-1" % limit)
+    limit = _limit(limit, "limit")
     arr = _lib.new_array(_lib.trainest_plan_suggestion, limit)
     count = ctypes.c_uint32(0)
     c_request = request.to_c()
@@ -690,6 +756,32 @@ def suggest(samples, global_batch=PlanRequest.global_batch, micro_batch=PlanRequ
             _check(status, probe)
         _check(status)
     return [_from_c(Suggestion, arr[i]) for i in range(count.value)]
+
+
+def _limit(value, name):
+    value = operator.index(value)
+    if not 0 <= value <= 0xFFFFFFFF:
+        raise ValueError("%s = %d is outside 0..2^32-1" % (name, value))
+    return value
+
+
+def layout_suggest(request=None, limit=8, **kwargs):
+    """The valid device layouts nearest to a request, nearest first
+    (trainest_layout_suggest).
+
+    ``request`` is a PlanRequest; keyword arguments set its fields, e.g.
+    ``layout_suggest(devices=100, tensor_parallel=8, pipeline_parallel=4)``.
+    Keeps the devices and moves TP or PP to the nearest divisors, or keeps TP
+    and PP and moves the devices. Returns at most ``limit`` LayoutSuggestions;
+    ``s.apply(request)`` is the repaired request.
+    """
+    request = _build(request, PlanRequest, kwargs, "request")
+    limit = _limit(limit, "limit")
+    arr = _lib.new_array(_lib.trainest_layout_suggestion, limit)
+    count = ctypes.c_uint32(0)
+    _check(lib.trainest_layout_suggest(arr if limit else None, limit, _byref(count),
+                                       _byref(request.to_c())))
+    return [_from_c(LayoutSuggestion, arr[i]) for i in range(count.value)]
 
 
 def estimate(request=None, time_model=None, **kwargs):
@@ -724,8 +816,9 @@ def calibrate(observations, optimizer_s=None):
     if optimizer_s is None:
         options = None
     else:
-        options = _byref(_zeroed(_lib.trainest_calibration_request,
-                                 flags=CalibrateFlags.OPTIMIZER_KNOWN, optimizer_s=optimizer_s))
+        options = _byref(_initialised(lib.trainest_calibration_request_init,
+                                      _lib.trainest_calibration_request,
+                                      flags=CalibrateFlags.OPTIMIZER_KNOWN, optimizer_s=optimizer_s))
     out = _lib.new(_lib.trainest_step_fit)
     _check(lib.trainest_step_calibrate(_byref(out), arr, len(obs), options), out)
     return _from_c(StepFit, out)
@@ -769,6 +862,26 @@ def memory(model=None, micro_batch=0, data_parallel=1, **kwargs):
     return _from_c(Memory, out)
 
 
+def memory_for_plan(memory_model=None, request=None, **kwargs):
+    """One device's memory for a whole plan (trainest_memory_for_plan).
+
+    Model states split by tensor_parallel * pipeline_parallel, then sharded
+    by ZeRO over the data-parallel replicas; activations of the micro-batches
+    in flight, from activation_bytes_per_sample or from the plan's model shape
+    (layers, hidden, attention_heads, seq_len_tokens; Korthikanti et al. 2022)
+    with the MemoryModel's recompute. ``memory_model`` is a MemoryModel and
+    ``request`` a PlanRequest; keyword arguments set fields of either.
+    max_micro_batch is the largest micro-batch for this layout and accumulation.
+    """
+    mem_kw, plan_kw = _split(kwargs, MemoryModel, PlanRequest)
+    memory_model = _build(memory_model, MemoryModel, mem_kw, "memory_model")
+    request = _build(request, PlanRequest, plan_kw, "request")
+    out = _lib.new(_lib.trainest_memory)
+    _check(lib.trainest_memory_for_plan(_byref(out), _byref(memory_model.to_c()),
+                                        _byref(request.to_c())), out)
+    return _from_c(Memory, out)
+
+
 def fit_memory(points):
     """Fit static and per-sample bytes to measured peaks (trainest_memory_calibrate).
 
@@ -786,25 +899,33 @@ def fit_memory(points):
     return _from_c(MemoryFit, out)
 
 
-def search(request, time_model=None, memory_model=None, global_batch_min=0, global_batch_max=0,
-           global_batch_step=0, max_devices=1, top=10):
-    """Search every feasible (global batch, replicas, micro-batch) and return the fastest
+def search(request, time_model=None, memory_model=None,
+           global_batch_min=_SEARCH_D.global_batch_min, global_batch_max=_SEARCH_D.global_batch_max,
+           global_batch_step=_SEARCH_D.global_batch_step, max_devices=_SEARCH_D.max_devices,
+           max_tensor_parallel=_SEARCH_D.max_tensor_parallel,
+           max_pipeline_parallel=_SEARCH_D.max_pipeline_parallel,
+           devices_per_node=_SEARCH_D.devices_per_node, top=10):
+    """Search every feasible (global batch, layout, micro-batch) and return the fastest
     (trainest_search_run).
 
     Global batches global_batch_min..global_batch_max (inclusive) in steps of
-    global_batch_step (0 = 1; min 0 = the request's global_batch only),
-    replicas 1..max_devices. Returns the summary and up to ``top`` plans in
-    ascending total_s.
+    global_batch_step (0 = 1; min 0 = the request's global_batch only); every
+    layout with data_parallel * TP * PP <= max_devices, TP and PP powers of two
+    up to max_tensor_parallel and max_pipeline_parallel (0 = 1; PP dividing the
+    request's layers, TP within devices_per_node). The defaults are
+    trainest_search_request_init()'s. Returns the summary and up to ``top``
+    plans in ascending total_s.
     """
     request = _build(request, PlanRequest, {}, "request")
     time_model = _build(time_model, TimeModel, {}, "time_model")
     memory_model = _build(memory_model, MemoryModel, {}, "memory_model")
-    top = operator.index(top)
-    if not 0 <= top <= 0xFFFFFFFF:
-        raise ValueError("top = %d is outside 0..2^32-1" % top)
-    c_search = _zeroed(_lib.trainest_search_request, global_batch_min=global_batch_min,
-                       global_batch_max=global_batch_max, global_batch_step=global_batch_step,
-                       max_devices=max_devices)
+    top = _limit(top, "top")
+    c_search = _initialised(lib.trainest_search_request_init, _lib.trainest_search_request,
+                            global_batch_min=global_batch_min, global_batch_max=global_batch_max,
+                            global_batch_step=global_batch_step, max_devices=max_devices,
+                            max_tensor_parallel=max_tensor_parallel,
+                            max_pipeline_parallel=max_pipeline_parallel,
+                            devices_per_node=devices_per_node)
     out = _lib.new(_lib.trainest_search)
     results = _lib.new_array(_lib.trainest_search_result, top)
     count = ctypes.c_uint32(0)
@@ -829,9 +950,7 @@ def failures(work_s, devices, devices_per_node=_FAIL_D.devices_per_node,
     """
     values = dict(locals())
     values["interval_rule"] = _coerce_enum(IntervalRule, interval_rule, "interval_rule")
-    c_request = _init_defaults(lib.trainest_failure_request_init, _lib.trainest_failure_request)
-    for name, value in values.items():
-        _set(c_request, name, value)
+    c_request = _initialised(lib.trainest_failure_request_init, _lib.trainest_failure_request, **values)
     out = _lib.new(_lib.trainest_failure)
     _check(lib.trainest_failure_compute(_byref(out), _byref(c_request)), out)
     return _from_c(Failure, out)
@@ -844,16 +963,18 @@ def rampup(request, start_global_batch, increment, ramp_samples, time_model=None
     With a ``time_model`` the ramp and the run are also timed.
     """
     request = _build(request, PlanRequest, {}, "request")
-    c_rampup = _zeroed(_lib.trainest_rampup_request, start_global_batch=start_global_batch,
-                       increment=increment, ramp_samples=ramp_samples)
+    c_rampup = _initialised(lib.trainest_rampup_request_init, _lib.trainest_rampup_request,
+                            start_global_batch=start_global_batch, increment=increment,
+                            ramp_samples=ramp_samples)
     c_time = None if time_model is None else _byref(_build(time_model, TimeModel, {}, "time_model").to_c())
     out = _lib.new(_lib.trainest_rampup)
     _check(lib.trainest_rampup_compute(_byref(out), _byref(request.to_c()), _byref(c_rampup), c_time), out)
     return _from_c(Rampup, out)
 
 
-def critical(request, time_model, noise_scale, min_steps=0, min_samples=0, memory_model=None,
-             max_global_batch=0):
+def critical(request, time_model, noise_scale, min_steps=_CRITICAL_D.min_steps,
+             min_samples=_CRITICAL_D.min_samples, memory_model=None,
+             max_global_batch=_CRITICAL_D.max_global_batch):
     """Steps and time to a target loss for the plan's global batch, and the best
     global batch (McCandlish et al. 2018; trainest_critical_compute).
 
@@ -864,8 +985,9 @@ def critical(request, time_model, noise_scale, min_steps=0, min_samples=0, memor
     time_model = _build(time_model, TimeModel, {}, "time_model")
     c_mem = None if memory_model is None else _byref(
         _build(memory_model, MemoryModel, {}, "memory_model").to_c())
-    c_critical = _zeroed(_lib.trainest_critical_request, noise_scale=noise_scale, min_steps=min_steps,
-                         min_samples=min_samples, max_global_batch=max_global_batch)
+    c_critical = _initialised(lib.trainest_critical_request_init, _lib.trainest_critical_request,
+                              noise_scale=noise_scale, min_steps=min_steps, min_samples=min_samples,
+                              max_global_batch=max_global_batch)
     out = _lib.new(_lib.trainest_critical)
     _check(lib.trainest_critical_compute(_byref(out), _byref(request.to_c()), _byref(time_model.to_c()),
                                          c_mem, _byref(c_critical)), out)

@@ -74,6 +74,7 @@ class Recompute(enum.IntEnum):
 
     NONE = 0
     FULL = 1
+    SELECTIVE = 2
 
 
 class IntervalRule(enum.IntEnum):
@@ -178,6 +179,21 @@ class Field(enum.IntEnum):
     STEP_S = 89
     NOW_UNIX_S = 90
     ETA_STATE = 91
+    TENSOR_PARALLEL = 92
+    PIPELINE_PARALLEL = 93
+    VIRTUAL_STAGES = 94
+    DEVICES = 95
+    LAYERS = 96
+    HIDDEN = 97
+    ATTENTION_HEADS = 98
+    VOCAB = 99
+    ACTIVATION_BYTES_PER_ELEMENT = 100
+    TP_BYTES_PER_S = 101
+    P2P_BYTES_PER_S = 102
+    MEMORY_RECOMPUTE = 103
+    MAX_TENSOR_PARALLEL = 104
+    MAX_PIPELINE_PARALLEL = 105
+    SEARCH_DEVICES_PER_NODE = 106
 
 
 class StructId(enum.IntEnum):
@@ -209,6 +225,7 @@ class StructId(enum.IntEnum):
     ETA_CONFIG = 24
     ETA = 25
     ETA_REPORT = 26
+    LAYOUT_SUGGESTION = 27
 
 
 class Status(enum.IntEnum):
@@ -231,15 +248,19 @@ class Status(enum.IntEnum):
     E_OUT_OF_RANGE = -14
     E_TOO_FEW_POINTS = -15
     E_UNIDENTIFIABLE = -16
+    E_BAD_LAYOUT = -17
 
 
 class Changed(enum.IntFlag):
-    """TRAINEST_CHANGED_*: what a suggestion changes."""
+    """TRAINEST_CHANGED_*: what a plan or layout suggestion changes."""
 
     NONE = 0
     GLOBAL_BATCH = 0x1
     MICRO_BATCH = 0x2
     GRAD_ACCUM_STEPS = 0x4
+    DEVICES = 0x8
+    TENSOR_PARALLEL = 0x10
+    PIPELINE_PARALLEL = 0x20
 
 
 class FitFlags(enum.IntFlag):

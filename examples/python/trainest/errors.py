@@ -18,7 +18,7 @@ __all__ = [
     "TrainestError", "NullError", "StructSizeError", "UnsupportedError", "ZeroError",
     "NotDivisibleError", "InconsistentError", "UnknownEnumError", "UnderspecifiedError",
     "ExceedsCapError", "NoStepsError", "PresetConflictError", "NotFiniteError", "OutOfRangeError",
-    "TooFewPointsError", "UnidentifiableError", "UnknownStatusError", "error_class",
+    "TooFewPointsError", "UnidentifiableError", "BadLayoutError", "UnknownStatusError", "error_class",
     "raise_for_status", "STATUS_ERRORS", "status_name", "strerror", "field_name",
 ]
 # OverflowError is deliberately left out of __all__: a star-import would
@@ -182,6 +182,12 @@ class UnidentifiableError(TrainestError):
     status, name = -16, "TRAINEST_E_UNIDENTIFIABLE"
 
 
+class BadLayoutError(TrainestError):
+    """TRAINEST_E_BAD_LAYOUT: the devices do not split into data x tensor x pipeline
+    parallel, or the model (layers, hidden, heads) into that layout."""
+    status, name = -17, "TRAINEST_E_BAD_LAYOUT"
+
+
 class UnknownStatusError(TrainestError):
     """A status the loaded library has no name for (should never happen)."""
     name = UNKNOWN_STATUS_NAME
@@ -190,7 +196,8 @@ class UnknownStatusError(TrainestError):
 _STATIC = {cls.__name__: cls for cls in (
     NullError, StructSizeError, UnsupportedError, ZeroError, OverflowError, NotDivisibleError,
     InconsistentError, UnknownEnumError, UnderspecifiedError, ExceedsCapError, NoStepsError,
-    PresetConflictError, NotFiniteError, OutOfRangeError, TooFewPointsError, UnidentifiableError)}
+    PresetConflictError, NotFiniteError, OutOfRangeError, TooFewPointsError, UnidentifiableError,
+    BadLayoutError)}
 
 #: int status -> exception class, built from the library's own status table.
 STATUS_ERRORS = {}
