@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-//! The seed's worked example, then a request that does not split, repaired.
+//! The seed's worked example, then a request that does not split, repaired;
+//! then a device layout that does not split, repaired and timed.
 //! Run: `cargo run --offline --example plan`
-use trainest::{plan, suggest, PlanRequest};
+use trainest::{estimate, layout_suggest, plan, suggest, EstimateRequest, PlanRequest};
 
 fn main() -> Result<(), trainest::Error> {
     let request =
@@ -22,5 +23,34 @@ fn main() -> Result<(), trainest::Error> {
             s.global_batch, s.micro_batch, s.grad_accum_steps, fixed.optimizer_steps_per_epoch
         );
     }
+
+    // GPT-3 175B's layout (Megatron): TP 8 x PP 16 does not divide 1000 GPUs.
+    let gpt3 = PlanRequest {
+        samples: 1_000_000,
+        global_batch: 1536,
+        micro_batch: 1,
+        seq_len_tokens: 2048,
+        devices: 1000,
+        tensor_parallel: 8,
+        pipeline_parallel: 16,
+        layers: 96,
+        hidden: 12288,
+        ..Default::default()
+    };
+    println!("1000 GPUs: {}", plan(&gpt3).unwrap_err());
+    let fixed = layout_suggest(&gpt3, 1)?[0].apply(&gpt3);
+    let p = plan(&fixed)?;
+    let time = EstimateRequest { per_sample_s: 0.5, bus_bytes_per_s: 300e9, ..Default::default() };
+    let e = estimate(&fixed, &time)?;
+    println!(
+        "  try {} = DP {} x TP {} x PP {}: {} micro-batches per step, bubble {:.1} %",
+        p.devices,
+        p.data_parallel,
+        p.tensor_parallel,
+        p.pipeline_parallel,
+        p.micro_batches_per_step,
+        100.0 * e.bubble_ratio
+    );
+    assert_eq!((p.devices, p.micro_batches_per_step), (1024, 192));
     Ok(())
 }

@@ -10,13 +10,13 @@ use std::os::raw::{c_char, c_int};
 /// The header's major version.
 pub const TRAINEST_VERSION_MAJOR: u32 = 0;
 /// The header's minor version.
-pub const TRAINEST_VERSION_MINOR: u32 = 4;
+pub const TRAINEST_VERSION_MINOR: u32 = 5;
 /// The header's patch version.
 pub const TRAINEST_VERSION_PATCH: u32 = 0;
 /// 10000 * major + 100 * minor + patch of the header.
-pub const TRAINEST_VERSION_NUMBER: u32 = 400;
+pub const TRAINEST_VERSION_NUMBER: u32 = 500;
 /// The header's version as a string.
-pub const TRAINEST_VERSION_STRING: &str = "0.4.0";
+pub const TRAINEST_VERSION_STRING: &str = "0.5.0";
 
 // enum trainest_status: Status codes returned by every fallible function.
 /// Success.
@@ -53,6 +53,8 @@ pub const TRAINEST_E_OUT_OF_RANGE: c_int = -14;
 pub const TRAINEST_E_TOO_FEW_POINTS: c_int = -15;
 /// The observations cannot separate the model's parameters. Since 0.2.0
 pub const TRAINEST_E_UNIDENTIFIABLE: c_int = -16;
+/// The devices do not split into data_parallel x tensor_parallel x pipeline_parallel, or the layers into the pipeline's stages. Since 0.5.0
+pub const TRAINEST_E_BAD_LAYOUT: c_int = -17;
 
 // enum trainest_field: Identifies the input field a failed call rejected.
 /// No particular field.
@@ -239,6 +241,36 @@ pub const TRAINEST_FIELD_STEP_S: u32 = 89;
 pub const TRAINEST_FIELD_NOW_UNIX_S: u32 = 90;
 /// The tracker state: not initialised, or its size Since 0.4.0
 pub const TRAINEST_FIELD_ETA_STATE: u32 = 91;
+/// trainest_plan_request::tensor_parallel Since 0.5.0
+pub const TRAINEST_FIELD_TENSOR_PARALLEL: u32 = 92;
+/// trainest_plan_request::pipeline_parallel Since 0.5.0
+pub const TRAINEST_FIELD_PIPELINE_PARALLEL: u32 = 93;
+/// trainest_plan_request::virtual_stages Since 0.5.0
+pub const TRAINEST_FIELD_VIRTUAL_STAGES: u32 = 94;
+/// trainest_plan_request::devices Since 0.5.0
+pub const TRAINEST_FIELD_DEVICES: u32 = 95;
+/// trainest_plan_request::layers Since 0.5.0
+pub const TRAINEST_FIELD_LAYERS: u32 = 96;
+/// trainest_plan_request::hidden Since 0.5.0
+pub const TRAINEST_FIELD_HIDDEN: u32 = 97;
+/// trainest_plan_request::attention_heads Since 0.5.0
+pub const TRAINEST_FIELD_ATTENTION_HEADS: u32 = 98;
+/// trainest_plan_request::vocab Since 0.5.0
+pub const TRAINEST_FIELD_VOCAB: u32 = 99;
+/// trainest_estimate_request::activation_bytes_per_element Since 0.5.0
+pub const TRAINEST_FIELD_ACTIVATION_BYTES_PER_ELEMENT: u32 = 100;
+/// trainest_estimate_request::tp_bytes_per_s Since 0.5.0
+pub const TRAINEST_FIELD_TP_BYTES_PER_S: u32 = 101;
+/// trainest_estimate_request::p2p_bytes_per_s Since 0.5.0
+pub const TRAINEST_FIELD_P2P_BYTES_PER_S: u32 = 102;
+/// trainest_memory_request::recompute Since 0.5.0
+pub const TRAINEST_FIELD_MEMORY_RECOMPUTE: u32 = 103;
+/// trainest_search_request::max_tensor_parallel Since 0.5.0
+pub const TRAINEST_FIELD_MAX_TENSOR_PARALLEL: u32 = 104;
+/// trainest_search_request::max_pipeline_parallel Since 0.5.0
+pub const TRAINEST_FIELD_MAX_PIPELINE_PARALLEL: u32 = 105;
+/// trainest_search_request::devices_per_node Since 0.5.0
+pub const TRAINEST_FIELD_SEARCH_DEVICES_PER_NODE: u32 = 106;
 
 // enum trainest_preset: Which framework's rules a plan follows.
 /// Plain PyTorch: every policy is the caller's choice.
@@ -343,6 +375,8 @@ pub const TRAINEST_STRUCT_ETA_CONFIG: u32 = 24;
 pub const TRAINEST_STRUCT_ETA: u32 = 25;
 /// trainest_eta_report Since 0.4.0
 pub const TRAINEST_STRUCT_ETA_REPORT: u32 = 26;
+/// trainest_layout_suggestion Since 0.5.0
+pub const TRAINEST_STRUCT_LAYOUT_SUGGESTION: u32 = 27;
 
 /// What to plan: a dataset, a batch request and the rounding policies.
 #[repr(C)]
@@ -376,6 +410,22 @@ pub struct trainest_plan_request {
     pub last_micro_batch: u32,
     /// A trainest_accum_tail. Default TRAINEST_ACCUM_TAIL_DEFAULT.
     pub accum_tail: u32,
+    /// TP: devices that split every layer. 0 = 1. Since 0.5.0
+    pub tensor_parallel: u64,
+    /// PP: pipeline stages, each holding layers / PP layers. 0 = 1. Since 0.5.0
+    pub pipeline_parallel: u64,
+    /// Model chunks per device for the interleaved 1F1B schedule (Megatron's virtual pipeline); 0 or 1 = plain 1F1B. Since 0.5.0
+    pub virtual_stages: u64,
+    /// All devices, data_parallel * TP * PP. 0 = data_parallel * TP * PP. When set, data_parallel is derived: leave it at 1 or give the same value. Since 0.5.0
+    pub devices: u64,
+    /// Transformer layers, for parallel communication, FLOPs and activation memory. 0 = unknown. Since 0.5.0
+    pub layers: u64,
+    /// Hidden size. 0 = unknown. Since 0.5.0
+    pub hidden: u64,
+    /// Attention heads, for activation memory. 0 = unknown. Since 0.5.0
+    pub attention_heads: u64,
+    /// Vocabulary size, for Megatron's FLOPs formula. 0 = unknown. Since 0.5.0
+    pub vocab: u64,
 }
 
 /// A resolved batch plan and its exact step counts.
@@ -442,6 +492,16 @@ pub struct trainest_plan {
     pub tokens_per_step: u64,
     /// total_samples * seq_len_tokens (0 if seq_len_tokens is 0).
     pub total_tokens: u64,
+    /// TP used (>= 1). Since 0.5.0
+    pub tensor_parallel: u64,
+    /// PP used (>= 1). Since 0.5.0
+    pub pipeline_parallel: u64,
+    /// Model chunks per device (>= 1; 1 = plain 1F1B). Since 0.5.0
+    pub virtual_stages: u64,
+    /// data_parallel * TP * PP. Since 0.5.0
+    pub devices: u64,
+    /// Micro-batches each pipeline runs per optimizer step: G / (m * data_parallel), Megatron's num_micro_batches (= grad_accum_steps). Since 0.5.0
+    pub micro_batches_per_step: u64,
 }
 /// The suggestion changes the global batch.
 pub const TRAINEST_CHANGED_GLOBAL_BATCH: u32 = 0x1;
@@ -487,6 +547,8 @@ pub const TRAINEST_DATA_MODE_SERIAL: u32 = 1;
 pub const TRAINEST_RECOMPUTE_NONE: u32 = 0;
 /// 8 * params * tokens per sample: the forward pass runs twice.
 pub const TRAINEST_RECOMPUTE_FULL: u32 = 1;
+/// Only the attention core is recomputed (Korthikanti et al. 2022): its FLOPs once more. Since 0.5.0
+pub const TRAINEST_RECOMPUTE_SELECTIVE: u32 = 2;
 
 /// How long the steps of a plan take, and what else the run pays for.
 #[repr(C)]
@@ -556,6 +618,12 @@ pub struct trainest_estimate_request {
     pub checkpoints_per_epoch: u64,
     /// One-time start-up (process launch, model build, compilation), s.
     pub startup_s: f64,
+    /// Bytes per activation element sent by tensor- and pipeline-parallel communication. 0 = 2 (bf16). Since 0.5.0
+    pub activation_bytes_per_element: u64,
+    /// Tensor-parallel all-reduce bandwidth (within a node). 0 = bus_bytes_per_s. Since 0.5.0
+    pub tp_bytes_per_s: f64,
+    /// Bandwidth between pipeline stages. 0 = bus_bytes_per_s, or inter_node_bytes_per_s when a stage's devices fill a node. Since 0.5.0
+    pub p2p_bytes_per_s: f64,
 }
 
 /// The predicted time of a run and where it goes.
@@ -608,8 +676,18 @@ pub struct trainest_estimate {
     pub achieved_flops_per_s: f64,
     /// The efficiency used by ANALYTIC (given or fitted); 0 for GIVEN.
     pub efficiency_ratio: f64,
-    /// achieved_flops_per_s / (peak_flops_per_s * replicas); 0 if FLOPs or peak unknown.
+    /// achieved_flops_per_s / (peak_flops_per_s * devices); 0 if FLOPs or peak unknown.
     pub mfu_ratio: f64,
+    /// Pipeline bubble: (PP - 1) / (virtual_stages * micro_batches_per_step). Since 0.5.0
+    pub bubble_ratio: f64,
+    /// One pipeline stage running one full micro-batch: compute / (TP * PP) + its tensor-parallel and point-to-point communication, s. Since 0.5.0
+    pub stage_s: f64,
+    /// Breakdown: pipeline fill and drain, s. Since 0.5.0
+    pub bubble_s: f64,
+    /// Breakdown: tensor-parallel all-reduces, s. Since 0.5.0
+    pub tp_comm_s: f64,
+    /// Breakdown: activations sent between pipeline stages, s. Since 0.5.0
+    pub p2p_s: f64,
 }
 
 /// One measured optimizer step, for trainest_step_calibrate().
@@ -744,6 +822,10 @@ pub struct trainest_memory_request {
     pub device_memory_bytes: u64,
     /// Fraction of device memory kept free, in [0, 1). Default 0.
     pub headroom_ratio: f64,
+    /// A trainest_recompute, for activation memory from the model shape. Default NONE. Since 0.5.0
+    pub recompute: u32,
+    /// Padding; must be 0. Since 0.5.0
+    pub reserved1: u32,
 }
 
 /// Memory of one device for a plan.
@@ -776,6 +858,10 @@ pub struct trainest_memory {
     pub max_micro_batch: u64,
     /// 1 - total_bytes / device_memory_bytes: negative when it does not fit; 0 if unlimited.
     pub headroom_ratio: f64,
+    /// Activations of one micro-batch on this device (its layers, divided by TP). Since 0.5.0
+    pub activation_bytes_per_micro_batch: u64,
+    /// Micro-batches whose activations the device holds at once: 1 without a pipeline, min(PP, micro-batches) under 1F1B, times 1 + (PP - 1) / (PP * v) when interleaved. Since 0.5.0
+    pub micro_batches_in_flight: f64,
 }
 
 /// One measured peak, for trainest_memory_calibrate().
@@ -828,8 +914,14 @@ pub struct trainest_search_request {
     pub global_batch_max: u64,
     /// Step through the range; 0 = 1.
     pub global_batch_step: u64,
-    /// Data-parallel replicas to try: 1 .. max_devices. Default 1.
+    /// Devices: every layout with data_parallel * TP * PP <= max_devices is tried. Default 1.
     pub max_devices: u64,
+    /// TP to try: powers of two up to this (and up to devices_per_node). 0 = 1. Since 0.5.0
+    pub max_tensor_parallel: u64,
+    /// PP to try: powers of two up to this that divide the layers (if known). 0 = 1. Since 0.5.0
+    pub max_pipeline_parallel: u64,
+    /// Devices per node: tensor parallelism stays within a node. 0 = no limit. Since 0.5.0
+    pub devices_per_node: u64,
 }
 
 /// One plan found by trainest_search_run().
@@ -858,6 +950,10 @@ pub struct trainest_search_result {
     pub step_s: f64,
     /// Predicted run time, s: the ranking key.
     pub total_s: f64,
+    /// TP. Since 0.5.0
+    pub tensor_parallel: u64,
+    /// PP. Since 0.5.0
+    pub pipeline_parallel: u64,
 }
 
 /// The search's summary.
@@ -1159,6 +1255,32 @@ pub struct trainest_eta_report {
     /// now_unix_s + remaining_p90_s.
     pub finish_p90_unix_s: f64,
 }
+/// The suggestion changes the device count.
+pub const TRAINEST_CHANGED_DEVICES: u32 = 0x8;
+/// The suggestion changes the tensor-parallel size.
+pub const TRAINEST_CHANGED_TENSOR_PARALLEL: u32 = 0x10;
+/// The suggestion changes the pipeline-parallel size.
+pub const TRAINEST_CHANGED_PIPELINE_PARALLEL: u32 = 0x20;
+
+/// A valid device layout near a request, from trainest_layout_suggest().
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct trainest_layout_suggestion {
+    /// Size of this struct as the caller knows it; the array's stride is element 0's.
+    pub struct_size: u32,
+    /// TRAINEST_CHANGED_* bits: what differs from the request.
+    pub changed: u32,
+    /// Sum over devices, TP and PP as requested of |new - old| / old.
+    pub distance_ratio: f64,
+    /// Devices.
+    pub devices: u64,
+    /// devices / (TP * PP).
+    pub data_parallel: u64,
+    /// TP.
+    pub tensor_parallel: u64,
+    /// PP.
+    pub pipeline_parallel: u64,
+}
 
 extern "C" {
     /// The library's version number.
@@ -1211,4 +1333,16 @@ extern "C" {
     pub fn trainest_eta_update(state: *mut trainest_eta, step_s: f64, samples: u64) -> c_int;
     /// Elapsed, remaining and finish-time estimates with a band.
     pub fn trainest_eta_report_compute(out: *mut trainest_eta_report, state: *const trainest_eta, now_unix_s: f64) -> c_int;
+    /// List the valid device layouts nearest to a request.
+    pub fn trainest_layout_suggest(out: *mut trainest_layout_suggestion, capacity: u32, out_count: *mut u32, request: *const trainest_plan_request) -> c_int;
+    /// Device memory for a whole plan: model states split by TP * PP and sharded by ZeRO over data_parallel, activations of the micro-batches in flight.
+    pub fn trainest_memory_for_plan(out: *mut trainest_memory, request: *const trainest_memory_request, plan_request: *const trainest_plan_request) -> c_int;
+    /// Set a search request to its defaults (max_devices 1, the plan's global batch).
+    pub fn trainest_search_request_init(out: *mut trainest_search_request, struct_size: u32) -> c_int;
+    /// Set a ramp-up request to its defaults (all zero).
+    pub fn trainest_rampup_request_init(out: *mut trainest_rampup_request, struct_size: u32) -> c_int;
+    /// Set a critical-batch request to its defaults (all zero).
+    pub fn trainest_critical_request_init(out: *mut trainest_critical_request, struct_size: u32) -> c_int;
+    /// Set a calibration request to its defaults (fit the optimizer time).
+    pub fn trainest_calibration_request_init(out: *mut trainest_calibration_request, struct_size: u32) -> c_int;
 }

@@ -104,7 +104,7 @@ pub fn version() -> u32 {
     unsafe { ffi::trainest_version() }
 }
 
-/// The loaded library's version string, e.g. `"0.4.0"`.
+/// The loaded library's version string, e.g. `"0.5.0"`.
 pub fn version_string() -> String {
     unsafe { c_string(ffi::trainest_version_string()) }
 }
@@ -132,7 +132,7 @@ pub fn struct_size(id: u32) -> u32 {
 
 /// The size of every mirror in [`ffi`] by struct id, for checks against
 /// [`struct_size`].
-pub fn mirror_sizes() -> [(u32, usize); 26] {
+pub fn mirror_sizes() -> [(u32, usize); 27] {
     use ffi::*;
     [
         (TRAINEST_STRUCT_PLAN_REQUEST, size_of::<trainest_plan_request>()),
@@ -161,6 +161,7 @@ pub fn mirror_sizes() -> [(u32, usize); 26] {
         (TRAINEST_STRUCT_ETA_CONFIG, size_of::<trainest_eta_config>()),
         (TRAINEST_STRUCT_ETA, size_of::<trainest_eta>()),
         (TRAINEST_STRUCT_ETA_REPORT, size_of::<trainest_eta_report>()),
+        (TRAINEST_STRUCT_LAYOUT_SUGGESTION, size_of::<trainest_layout_suggestion>()),
     ]
 }
 
@@ -214,6 +215,7 @@ c_structs!(
     trainest_eta_config,
     trainest_eta,
     trainest_eta_report,
+    trainest_layout_suggestion,
 );
 
 /// A C request initialised by its `_init` function.
@@ -445,12 +447,15 @@ c_enum! {
 }
 
 c_enum! {
-    /// Activation recomputation, for FLOPs per sample.
+    /// Activation recomputation: FLOPs per sample, tensor-parallel
+    /// communication and activation memory.
     pub enum Recompute (default None) {
         /// 6 * params * tokens per sample.
         None = TRAINEST_RECOMPUTE_NONE,
         /// 8 * params * tokens per sample: the forward pass runs twice.
         Full = TRAINEST_RECOMPUTE_FULL,
+        /// Only the attention core is recomputed (Korthikanti et al. 2022).
+        Selective = TRAINEST_RECOMPUTE_SELECTIVE,
     }
 }
 
@@ -467,11 +472,15 @@ c_enum! {
 // ------------------------------------------------------------------ planning
 
 c_request! {
-    /// What to plan: a dataset, a batch request and the rounding policies.
+    /// What to plan: a dataset, a batch request, the rounding policies and
+    /// the device layout.
     ///
     /// Of `global_batch`, `micro_batch` and `grad_accum_steps` give any two,
     /// all three, or only `global_batch` with `max_micro_batch`; 0 means
     /// "derive". `Default` is the library's (`data_parallel` 1, `epochs` 1).
+    /// Model parallelism: devices = data_parallel * tensor_parallel *
+    /// pipeline_parallel; give `devices` (data_parallel is then derived) or
+    /// `data_parallel`.
     pub struct PlanRequest: trainest_plan_request {
         /// Which framework's rules to follow.
         pub preset: Preset,
@@ -499,6 +508,22 @@ c_request! {
         pub last_micro_batch: LastMicroBatch,
         /// The epoch's partial accumulation window.
         pub accum_tail: AccumTail,
+        /// TP: devices that split every layer; 0 = 1.
+        pub tensor_parallel: u64,
+        /// PP: pipeline stages, each with layers / PP layers; 0 = 1.
+        pub pipeline_parallel: u64,
+        /// Model chunks per device (interleaved 1F1B); 0 or 1 = plain 1F1B.
+        pub virtual_stages: u64,
+        /// All devices, data_parallel * TP * PP; 0 = derive from data_parallel.
+        pub devices: u64,
+        /// Transformer layers; 0 = unknown.
+        pub layers: u64,
+        /// Hidden size; 0 = unknown.
+        pub hidden: u64,
+        /// Attention heads, for activation memory; 0 = unknown.
+        pub attention_heads: u64,
+        /// Vocabulary size, for Megatron's FLOPs formula; 0 = unknown.
+        pub vocab: u64,
     }
 }
 
@@ -565,6 +590,16 @@ c_struct! {
         pub tokens_per_step: u64,
         /// total_samples * seq_len_tokens.
         pub total_tokens: u64,
+        /// TP used (>= 1).
+        pub tensor_parallel: u64,
+        /// PP used (>= 1).
+        pub pipeline_parallel: u64,
+        /// Model chunks per device (>= 1).
+        pub virtual_stages: u64,
+        /// data_parallel * TP * PP.
+        pub devices: u64,
+        /// Micro-batches each pipeline runs per step: G / (m * data_parallel).
+        pub micro_batches_per_step: u64,
     }
 }
 
@@ -616,6 +651,49 @@ pub fn suggest(request: &PlanRequest, max: usize) -> Result<Vec<Suggestion>> {
         unsafe { ffi::trainest_plan_suggest(out.as_mut_ptr(), capacity(max), &mut count, &rq) };
     check(st, ffi::TRAINEST_FIELD_NONE)?;
     Ok(out[..count as usize].iter().map(Suggestion::from_c).collect())
+}
+
+c_struct! {
+    /// A valid device layout near a request, from [`layout_suggest`].
+    pub struct LayoutSuggestion: trainest_layout_suggestion {
+        /// `ffi::TRAINEST_CHANGED_*` bits: devices, TP and/or PP.
+        pub changed: u32,
+        /// Sum over devices, TP and PP of |new - old| / old; lower is nearer.
+        pub distance_ratio: f64,
+        /// Devices.
+        pub devices: u64,
+        /// devices / (TP * PP).
+        pub data_parallel: u64,
+        /// TP.
+        pub tensor_parallel: u64,
+        /// PP.
+        pub pipeline_parallel: u64,
+    }
+}
+
+impl LayoutSuggestion {
+    /// The request with this layout (devices, TP and PP; data_parallel derived).
+    pub fn apply(&self, request: &PlanRequest) -> PlanRequest {
+        PlanRequest {
+            devices: self.devices,
+            data_parallel: 1,
+            tensor_parallel: self.tensor_parallel,
+            pipeline_parallel: self.pipeline_parallel,
+            ..*request
+        }
+    }
+}
+
+/// Up to `max` valid device layouts nearest to a request's (for a request
+/// that fails with `TRAINEST_E_BAD_LAYOUT`), nearest first.
+pub fn layout_suggest(request: &PlanRequest, max: usize) -> Result<Vec<LayoutSuggestion>> {
+    let rq = request.make_c();
+    let mut out: Vec<ffi::trainest_layout_suggestion> = out_array(max);
+    let mut count = 0u32;
+    let st =
+        unsafe { ffi::trainest_layout_suggest(out.as_mut_ptr(), capacity(max), &mut count, &rq) };
+    check(st, ffi::TRAINEST_FIELD_NONE)?;
+    Ok(out[..count as usize].iter().map(LayoutSuggestion::from_c).collect())
 }
 
 // ------------------------------------------------------------------ time model
@@ -686,6 +764,12 @@ c_request! {
         pub checkpoints_per_epoch: u64,
         /// One-time start-up, s.
         pub startup_s: f64,
+        /// Bytes per activation element sent by TP and PP communication; 0 = 2.
+        pub activation_bytes_per_element: u64,
+        /// Tensor-parallel all-reduce bandwidth, bytes/s; 0 = bus_bytes_per_s.
+        pub tp_bytes_per_s: f64,
+        /// Bandwidth between pipeline stages, bytes/s; 0 = bus (or inter-node).
+        pub p2p_bytes_per_s: f64,
     }
 }
 
@@ -697,7 +781,8 @@ impl Default for EstimateRequest {
 
 c_struct! {
     /// The predicted time of a run and where it goes: `compute_s + optimizer_s
-    /// + transfer_s + data_stall_s + comm_s + overhead_s == total_s`.
+    /// + transfer_s + data_stall_s + comm_s + overhead_s + bubble_s + tp_comm_s
+    /// + p2p_s == total_s` (the last three 0 without model parallelism).
     pub struct Estimate: trainest_estimate {
         /// One full micro-batch on its own, s.
         pub micro_batch_s: f64,
@@ -741,8 +826,18 @@ c_struct! {
         pub achieved_flops_per_s: f64,
         /// The efficiency used by `Analytic`; 0 for `Given`.
         pub efficiency_ratio: f64,
-        /// Model FLOPs utilisation (0 if unknown).
+        /// Model FLOPs utilisation over all devices (0 if unknown).
         pub mfu_ratio: f64,
+        /// Pipeline bubble: (PP - 1) / (virtual_stages * micro_batches_per_step).
+        pub bubble_ratio: f64,
+        /// One stage running one micro-batch, communication included, s.
+        pub stage_s: f64,
+        /// Breakdown: pipeline fill and drain, s.
+        pub bubble_s: f64,
+        /// Breakdown: tensor-parallel all-reduces, s.
+        pub tp_comm_s: f64,
+        /// Breakdown: activations sent between pipeline stages, s.
+        pub p2p_s: f64,
     }
 }
 
@@ -821,7 +916,7 @@ pub fn calibrate(observations: &[Observation], optimizer_s: Option<f64>) -> Resu
     let count = u32::try_from(obs.len()).map_err(|_| {
         Error::new(ffi::TRAINEST_E_OUT_OF_RANGE, ffi::TRAINEST_FIELD_OBSERVATIONS, None)
     })?;
-    let mut rq = ffi::trainest_calibration_request::sized();
+    let mut rq = init_c(ffi::trainest_calibration_request_init);
     if let Some(opt) = optimizer_s {
         rq.flags = ffi::TRAINEST_CALIBRATE_OPTIMIZER_KNOWN;
         rq.optimizer_s = opt;
@@ -933,6 +1028,9 @@ c_request! {
         pub device_memory_bytes: u64,
         /// Fraction of device memory kept free, in [0, 1).
         pub headroom_ratio: f64,
+        /// Recomputation, for activations from the plan's model shape
+        /// ([`memory_for_plan`]).
+        pub recompute: Recompute,
     }
 }
 
@@ -965,6 +1063,10 @@ c_struct! {
         pub max_micro_batch: u64,
         /// 1 - total_bytes / device_memory_bytes (0 if unlimited).
         pub headroom_ratio: f64,
+        /// Activations of one micro-batch on this device.
+        pub activation_bytes_per_micro_batch: u64,
+        /// Micro-batches whose activations the device holds at once.
+        pub micro_batches_in_flight: f64,
     }
 }
 
@@ -974,6 +1076,17 @@ pub fn memory(request: &MemoryRequest, micro_batch: u64, data_parallel: u64) -> 
     let mut out = ffi::trainest_memory::sized();
     let st = unsafe { ffi::trainest_memory_compute(&mut out, &rq, micro_batch, data_parallel) };
     check(st, out.invalid_field)?;
+    Ok(Memory::from_c(&out))
+}
+
+/// Device memory for a whole plan: model states split by TP * PP and sharded
+/// by ZeRO over the data-parallel replicas, activations of the micro-batches
+/// in flight (from `activation_bytes_per_sample`, or from the plan's layers,
+/// hidden, attention_heads and seq_len_tokens with `recompute`).
+pub fn memory_for_plan(request: &MemoryRequest, plan_request: &PlanRequest) -> Result<Memory> {
+    let (m, p) = (request.make_c(), plan_request.make_c());
+    let mut out = ffi::trainest_memory::sized();
+    check(unsafe { ffi::trainest_memory_for_plan(&mut out, &m, &p) }, out.invalid_field)?;
     Ok(Memory::from_c(&out))
 }
 
@@ -1026,8 +1139,8 @@ pub fn fit_memory(points: &[MemoryPoint]) -> Result<MemoryFit> {
 }
 
 c_request! {
-    /// The ranges [`search`] tries. `Default`: the plan request's global batch
-    /// only, one device.
+    /// The ranges [`search`] tries. `Default` is the library's: the plan
+    /// request's global batch only, one device, no model parallelism.
     pub struct SearchRequest: trainest_search_request {
         /// Smallest global batch; 0 = the plan request's global_batch only.
         pub global_batch_min: u64,
@@ -1035,20 +1148,20 @@ c_request! {
         pub global_batch_max: u64,
         /// Step through the range; 0 = 1.
         pub global_batch_step: u64,
-        /// Data-parallel replicas to try: 1 ..= max_devices, > 0.
+        /// Devices: every layout with data_parallel * TP * PP <= max_devices, > 0.
         pub max_devices: u64,
+        /// TP to try: powers of two up to this (and devices_per_node); 0 = 1.
+        pub max_tensor_parallel: u64,
+        /// PP to try: powers of two up to this that divide the layers; 0 = 1.
+        pub max_pipeline_parallel: u64,
+        /// Devices per node: TP stays within a node; 0 = no limit.
+        pub devices_per_node: u64,
     }
 }
 
 impl Default for SearchRequest {
     fn default() -> Self {
-        // The C API has no _init for this struct; its documented default is 1 device.
-        SearchRequest {
-            global_batch_min: 0,
-            global_batch_max: 0,
-            global_batch_step: 0,
-            max_devices: 1,
-        }
+        Self::from_c(&init_c(ffi::trainest_search_request_init))
     }
 }
 
@@ -1073,6 +1186,10 @@ c_struct! {
         pub step_s: f64,
         /// Predicted run time, s: the ranking key.
         pub total_s: f64,
+        /// TP.
+        pub tensor_parallel: u64,
+        /// PP.
+        pub pipeline_parallel: u64,
     }
 }
 
@@ -1105,7 +1222,7 @@ pub struct Search {
     pub results: Vec<SearchResult>,
 }
 
-/// Searches every feasible (global batch, replicas, micro-batch) and returns
+/// Searches every feasible (global batch, layout, micro-batch) and returns
 /// the `max_results` fastest.
 pub fn search(
     plan_request: &PlanRequest,
@@ -1220,7 +1337,7 @@ c_request! {
 
 impl Default for RampupRequest {
     fn default() -> Self {
-        RampupRequest::from_c(&ffi::trainest_rampup_request::sized())
+        Self::from_c(&init_c(ffi::trainest_rampup_request_init))
     }
 }
 
@@ -1280,7 +1397,7 @@ c_request! {
 
 impl Default for CriticalRequest {
     fn default() -> Self {
-        CriticalRequest::from_c(&ffi::trainest_critical_request::sized())
+        Self::from_c(&init_c(ffi::trainest_critical_request_init))
     }
 }
 

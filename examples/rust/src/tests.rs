@@ -20,11 +20,53 @@ fn header_and_library_versions_agree() {
 fn every_mirror_has_the_size_the_library_reports() {
     let sizes = mirror_sizes();
     for (i, &(id, size)) in sizes.iter().enumerate() {
-        assert_eq!(id as usize, i + 1, "struct ids are 1..=26 in order");
+        assert_eq!(id as usize, i + 1, "struct ids are 1..=27 in order");
         assert_eq!(size, struct_size(id) as usize, "size of struct id {id}");
     }
+    assert_eq!(sizes.len(), 27);
     assert_eq!(struct_size(sizes.len() as u32 + 1), 0, "a struct this crate does not mirror");
     assert_eq!(struct_size(0), 0);
+}
+
+/// The offset of a field, without `offset_of!` (Rust 1.77; Debian has 1.63).
+macro_rules! offset {
+    ($t:ident, $f:ident) => {{
+        let s = ffi::$t::default();
+        (&s.$f as *const _ as usize) - (&s as *const _ as usize)
+    }};
+}
+
+#[test]
+fn frozen_offsets_and_members_appended_in_0_5() {
+    // The offsets tests/test_api.c freezes.
+    assert_eq!(offset!(trainest_plan_request, samples), 8);
+    assert_eq!(offset!(trainest_plan_request, seq_len_tokens), 64);
+    assert_eq!(offset!(trainest_plan_request, accum_tail), 84);
+    assert_eq!(offset!(trainest_plan, requested_global_batch), 32);
+    assert_eq!(offset!(trainest_plan, total_tokens), 200);
+    assert_eq!(offset!(trainest_plan_suggestion, distance_ratio), 8);
+    assert_eq!(offset!(trainest_estimate_request, params), 48);
+    assert_eq!(offset!(trainest_estimate_request, recompute), 112);
+    assert_eq!(offset!(trainest_estimate_request, startup_s), 232);
+    assert_eq!(offset!(trainest_estimate, total_s), 64);
+    assert_eq!(offset!(trainest_memory_request, headroom_ratio), 64);
+    assert_eq!(offset!(trainest_search_result, total_s), 72);
+    assert_eq!(offset!(trainest_eta, config), 8);
+    // 0.5 appended members: the first of each starts at the struct's 0.4 size.
+    assert_eq!(offset!(trainest_plan_request, tensor_parallel), 88);
+    assert_eq!(offset!(trainest_plan, tensor_parallel), 208);
+    assert_eq!(offset!(trainest_estimate_request, activation_bytes_per_element), 240);
+    assert_eq!(offset!(trainest_estimate, bubble_ratio), 184);
+    assert_eq!(offset!(trainest_memory_request, recompute), 72);
+    assert_eq!(offset!(trainest_memory, activation_bytes_per_micro_batch), 88);
+    assert_eq!(offset!(trainest_search_request, max_tensor_parallel), 40);
+    assert_eq!(offset!(trainest_search_result, tensor_parallel), 80);
+    // The 0.5 struct.
+    assert_eq!(offset!(trainest_layout_suggestion, changed), 4);
+    assert_eq!(offset!(trainest_layout_suggestion, distance_ratio), 8);
+    assert_eq!(offset!(trainest_layout_suggestion, devices), 16);
+    assert_eq!(offset!(trainest_layout_suggestion, pipeline_parallel), 40);
+    assert_eq!(size_of::<ffi::trainest_layout_suggestion>(), 48);
 }
 
 #[test]
@@ -39,7 +81,12 @@ fn defaults_come_from_the_library() {
     );
     let e = EtaConfig::default();
     assert_eq!((e.warmup_steps, e.outlier_ratio), (5, 3.0));
-    assert_eq!(SearchRequest::default().max_devices, 1);
+    let s = SearchRequest::default();
+    assert_eq!((s.max_devices, s.max_tensor_parallel, s.max_pipeline_parallel), (1, 0, 0));
+    assert_eq!(RampupRequest::default().increment, 0);
+    assert_eq!(CriticalRequest::default().noise_scale, 0.0);
+    assert_eq!(m.recompute, Recompute::None);
+    assert_eq!((p.tensor_parallel, p.pipeline_parallel, p.devices), (0, 0, 0));
 }
 
 #[test]
@@ -127,6 +174,7 @@ fn estimate_breakdown_sums_to_total() {
     let e = estimate(&pr, &full_estimate_request()).unwrap();
     let parts = [e.compute_s, e.optimizer_s, e.transfer_s, e.data_stall_s, e.comm_s, e.overhead_s];
     assert!(parts.iter().all(|&x| x > 0.0), "every part is exercised: {e:?}");
+    assert_eq!((e.bubble_s, e.tp_comm_s, e.p2p_s, e.bubble_ratio), (0.0, 0.0, 0.0, 0.0));
     let sum: f64 = parts.iter().sum();
     assert!(close(sum, e.total_s, 1e-12), "{sum} vs {}", e.total_s);
     assert!(close(e.overhead_s, 90.0 + 3.0 * (30.0 + 2.0 * 12.0), 1e-12));
@@ -251,6 +299,7 @@ fn memory_fit_and_search() {
         global_batch_max: 128,
         global_batch_step: 32,
         max_devices: 4,
+        ..Default::default()
     };
     let s = search(&pr, &er, &mr, &sr, 5).unwrap();
     assert_eq!(s.results.len(), 5);
@@ -383,4 +432,249 @@ fn eta_tracker() {
 
     let err = EtaTracker::new(&EtaConfig::default()).unwrap_err();
     assert_eq!(err.name, "TRAINEST_E_ZERO");
+}
+
+// ------------------------------------------------------------------ model parallelism (0.5)
+
+fn bad_layout() -> PlanRequest {
+    PlanRequest {
+        samples: 100_000,
+        global_batch: 960,
+        devices: 100,
+        tensor_parallel: 8,
+        pipeline_parallel: 4,
+        layers: 32,
+        hidden: 4096,
+        ..Default::default()
+    }
+}
+
+#[test]
+fn bad_layout_is_an_error_and_layout_suggest_repairs_it() {
+    let err = plan(&bad_layout()).unwrap_err();
+    assert_eq!(err.status, ffi::TRAINEST_E_BAD_LAYOUT);
+    assert_eq!(err.name, "TRAINEST_E_BAD_LAYOUT");
+    assert_eq!(err.field.as_deref(), Some("devices"));
+    assert!(err.to_string().contains("field devices"), "{err}");
+
+    let got = layout_suggest(&bad_layout(), 16).unwrap();
+    let first = got[0];
+    assert_eq!((first.devices, first.data_parallel), (96, 3));
+    assert_eq!((first.tensor_parallel, first.pipeline_parallel), (8, 4));
+    assert_eq!(first.changed, ffi::TRAINEST_CHANGED_DEVICES);
+    assert!(close(first.distance_ratio, 0.04, 1e-12));
+    assert!(got.iter().any(|s| (s.devices, s.tensor_parallel, s.pipeline_parallel) == (128, 8, 4)));
+    for (i, s) in got.iter().enumerate() {
+        assert_eq!(s.data_parallel * s.tensor_parallel * s.pipeline_parallel, s.devices);
+        if i > 0 {
+            assert!(got[i - 1].distance_ratio <= s.distance_ratio);
+        }
+        let p = plan(&s.apply(&bad_layout())).unwrap();
+        assert_eq!((p.devices, p.data_parallel), (s.devices, s.data_parallel));
+        assert_eq!(
+            (p.tensor_parallel, p.pipeline_parallel),
+            (s.tensor_parallel, s.pipeline_parallel)
+        );
+    }
+    assert!(layout_suggest(&bad_layout(), 0).unwrap().is_empty());
+
+    // The model must split too: layers over the stages.
+    let err = plan(&PlanRequest { devices: 128, layers: 30, ..bad_layout() }).unwrap_err();
+    assert_eq!((err.status, err.field.as_deref()), (ffi::TRAINEST_E_BAD_LAYOUT, Some("layers")));
+}
+
+#[test]
+fn pipeline_estimate_1f1b_and_interleaved() {
+    let (fixed, per, seq, hidden, p2p_bw, m) = (0.004, 0.002, 1024.0, 4096.0, 5e10, 4u64);
+    for &pp in &[1u64, 2, 4, 8] {
+        for &v in &[1u64, 2, 4] {
+            for &mb in &[8u64, 32] {
+                if v > 1 && pp == 1 {
+                    continue;
+                }
+                let pr = PlanRequest {
+                    samples: 4096 * 8,
+                    micro_batch: m,
+                    grad_accum_steps: mb,
+                    devices: pp,
+                    pipeline_parallel: pp,
+                    virtual_stages: v,
+                    seq_len_tokens: seq as u64,
+                    hidden: hidden as u64,
+                    layers: 64,
+                    ..Default::default()
+                };
+                let er = EstimateRequest {
+                    fixed_s: fixed,
+                    per_sample_s: per,
+                    bus_bytes_per_s: 1e11,
+                    p2p_bytes_per_s: p2p_bw,
+                    ..Default::default()
+                };
+                let e = estimate(&pr, &er).unwrap();
+                let (ppf, vf, mbf) = (pp as f64, v as f64, mb as f64);
+                let p2p =
+                    if pp > 1 { 2.0 * vf * m as f64 * seq * hidden * 2.0 / p2p_bw } else { 0.0 };
+                let stage = (fixed + per * m as f64) / ppf + p2p;
+                assert!(close(e.stage_s, stage, 1e-12), "pp {pp} v {v}: {e:?}");
+                assert!(close(e.step_s, (mbf + (ppf - 1.0) / vf) * stage, 1e-12));
+                assert!(close(e.bubble_ratio, (ppf - 1.0) / (vf * mbf), 1e-12) || pp == 1);
+                assert!(pp > 1 || e.bubble_ratio == 0.0);
+                let sum = e.compute_s
+                    + e.optimizer_s
+                    + e.transfer_s
+                    + e.data_stall_s
+                    + e.comm_s
+                    + e.overhead_s
+                    + e.bubble_s
+                    + e.tp_comm_s
+                    + e.p2p_s;
+                assert!(close(sum, e.total_s, 1e-12));
+                assert_eq!(plan(&pr).unwrap().micro_batches_per_step, mb);
+            }
+        }
+    }
+}
+
+#[test]
+fn memory_for_plan_splits_by_tp_pp_and_counts_micro_batches_in_flight() {
+    // The boundary: 4 micro-batches in flight, each m * 64 / (TP * PP) bytes.
+    let mr = MemoryRequest {
+        static_bytes: 1000,
+        activation_bytes_per_sample: 64,
+        device_memory_bytes: 2000,
+        ..Default::default()
+    };
+    let pr = PlanRequest {
+        samples: 100_000,
+        micro_batch: 1,
+        grad_accum_steps: 4,
+        devices: 8,
+        tensor_parallel: 2,
+        pipeline_parallel: 4,
+        ..Default::default()
+    };
+    let m = memory_for_plan(&mr, &pr).unwrap();
+    assert_eq!((m.max_micro_batch, m.activation_bytes_per_micro_batch), (31, 8));
+    assert_eq!(m.micro_batches_in_flight, 4.0);
+    let m = memory_for_plan(&mr, &PlanRequest { micro_batch: 31, ..pr }).unwrap();
+    assert!(m.fits);
+    assert_eq!(m.total_bytes, 1000 + 4 * 31 * 8);
+    assert!(!memory_for_plan(&mr, &PlanRequest { micro_batch: 32, ..pr }).unwrap().fits);
+
+    // GPT-3 175B states over TP 8 x PP 16, then ZeRO-1 over DP 8.
+    let mr = MemoryRequest {
+        params: 175_000_000_000,
+        zero_stage: 1,
+        activation_bytes_per_sample: 1_000_000,
+        ..Default::default()
+    };
+    let pr = PlanRequest {
+        samples: 1_000_000,
+        global_batch: 1536,
+        micro_batch: 1,
+        devices: 1024,
+        tensor_parallel: 8,
+        pipeline_parallel: 16,
+        ..Default::default()
+    };
+    let m = memory_for_plan(&mr, &pr).unwrap();
+    let shard = (175_000_000_000u64 + 127) / 128;
+    assert_eq!((m.weights_bytes, m.grads_bytes), (2 * shard, 2 * shard));
+    assert_eq!(m.optimizer_bytes, (shard + 7) / 8 * 12);
+    assert_eq!(m.micro_batches_in_flight, 16.0);
+    assert_eq!(m.activation_bytes, (16 * 1_000_000 + 127) / 128);
+
+    // Activations from the model shape (Korthikanti et al. 2022), by recompute.
+    let pr = PlanRequest {
+        samples: 100_000,
+        global_batch: 64,
+        micro_batch: 2,
+        seq_len_tokens: 2048,
+        hidden: 12288,
+        attention_heads: 96,
+        layers: 96,
+        devices: 64,
+        tensor_parallel: 8,
+        pipeline_parallel: 8,
+        ..Default::default()
+    };
+    let (s, b, h, a, t, l) = (2048.0, 2.0, 12288.0, 96.0, 8.0, 12.0);
+    for &(rc, want) in &[
+        (Recompute::None, s * b * h * (34.0 + 5.0 * a * s / h) / t * l),
+        (Recompute::Selective, 34.0 * s * b * h / t * l),
+        (Recompute::Full, 2.0 * s * b * h / t * l),
+    ] {
+        let mr = MemoryRequest { params: 1000, recompute: rc, ..Default::default() };
+        let m = memory_for_plan(&mr, &pr).unwrap();
+        assert!(close(m.activation_bytes_per_micro_batch as f64, want, 1e-12), "{rc:?}: {m:?}");
+        assert!(close(m.activation_bytes as f64, 8.0 * want, 1e-12));
+    }
+    let mr = MemoryRequest { params: 1000, ..Default::default() };
+    let err = memory_for_plan(&mr, &PlanRequest { attention_heads: 0, ..pr }).unwrap_err();
+    assert_eq!(
+        (err.name.as_str(), err.field.as_deref()),
+        ("TRAINEST_E_UNDERSPECIFIED", Some("attention_heads"))
+    );
+}
+
+#[test]
+fn search_over_layouts() {
+    let pr = PlanRequest {
+        samples: 4096,
+        seq_len_tokens: 256,
+        hidden: 512,
+        attention_heads: 8,
+        layers: 8,
+        ..Default::default()
+    };
+    let er = EstimateRequest {
+        fixed_s: 0.002,
+        per_sample_s: 0.001,
+        floor_s: 0.003,
+        optimizer_s: 0.004,
+        grad_bytes: 100_000_000,
+        latency_s: 1e-5,
+        bus_bytes_per_s: 1e11,
+        ..Default::default()
+    };
+    let mr = MemoryRequest {
+        params: 50_000_000,
+        zero_stage: 1,
+        device_memory_bytes: 2_000_000_000,
+        ..Default::default()
+    };
+    let sr = SearchRequest {
+        global_batch_min: 16,
+        global_batch_max: 64,
+        global_batch_step: 16,
+        max_devices: 16,
+        max_tensor_parallel: 4,
+        max_pipeline_parallel: 4,
+        devices_per_node: 2,
+    };
+    let s = search(&pr, &er, &mr, &sr, 20).unwrap();
+    assert_eq!(s.results.len(), 20);
+    assert!(s.results.iter().any(|r| r.tensor_parallel > 1 || r.pipeline_parallel > 1));
+    for w in s.results.windows(2) {
+        assert!(w[0].total_s <= w[1].total_s);
+    }
+    for r in &s.results {
+        assert!(r.tensor_parallel <= 2, "TP stays within a node of 2");
+        assert!(r.data_parallel * r.tensor_parallel * r.pipeline_parallel <= 16);
+        let one = PlanRequest {
+            global_batch: r.global_batch,
+            micro_batch: r.micro_batch,
+            data_parallel: r.data_parallel,
+            tensor_parallel: r.tensor_parallel,
+            pipeline_parallel: r.pipeline_parallel,
+            ..pr
+        };
+        assert_eq!(estimate(&one, &er).unwrap().total_s, r.total_s);
+        assert_eq!(memory_for_plan(&mr, &one).unwrap().total_bytes, r.memory_bytes);
+    }
+    let data_only = SearchRequest { max_tensor_parallel: 0, max_pipeline_parallel: 0, ..sr };
+    let d = search(&pr, &er, &mr, &data_only, 20).unwrap();
+    assert!(d.results.iter().all(|r| r.tensor_parallel == 1 && r.pipeline_parallel == 1));
+    assert!(d.summary.candidates_evaluated < s.summary.candidates_evaluated);
 }
