@@ -53,7 +53,7 @@ def version_info():
 
 
 def version_string():
-    """trainest_version_string() of the loaded library, e.g. "0.4.0"."""
+    """trainest_version_string() of the loaded library, e.g. "0.5.0"."""
     return lib.trainest_version_string().decode("ascii")
 
 
