@@ -3,8 +3,10 @@
 // estimate.cpp: libtrainest from C++17, through the installed C header.
 //
 // Plans the seed's worked example, calibrates the step-time model from
-// measured steps and estimates the run with it, and searches the fastest
-// plans that fit in memory. Exits 1 if any result is not the expected one.
+// measured steps and estimates the run with it, searches the fastest plans
+// that fit in memory, and times a tensor- and pipeline-parallel run (with a
+// device count repaired to a valid layout). Exits 1 if any result is not
+// the expected one.
 //
 // Build against an installed trainest (one line):
 //   c++ -std=c++17 -Wall -Wextra -pedantic -Werror estimate.cpp
@@ -133,6 +135,13 @@ double step_time(std::uint64_t m, std::uint64_t a)
     return static_cast<double>(a) * (fixed_s + per_sample_s * static_cast<double>(m)) + optimizer_s;
 }
 
+// The nine parts of total_s (bubble_s, tp_comm_s and p2p_s are 0 without model parallelism).
+double breakdown(const trainest_estimate &e)
+{
+    return e.compute_s + e.optimizer_s + e.transfer_s + e.data_stall_s + e.comm_s + e.overhead_s +
+           e.bubble_s + e.tp_comm_s + e.p2p_s;
+}
+
 void calibrate_and_estimate()
 {
     // "Measured" optimizer steps at several micro-batches and accumulations.
@@ -174,9 +183,7 @@ void calibrate_and_estimate()
     // 100 steps of 2 micro-batches of 5: 100 * (2 * (0.010 + 5 * 0.002) + 0.020) = 6 s, + 34 s.
     expect(close(est.step_s, 0.06, 1e-6), "step_s 0.06");
     expect(close(est.total_s, 40.0, 1e-6), "total_s 40");
-    const double sum = est.compute_s + est.optimizer_s + est.transfer_s + est.data_stall_s +
-                       est.comm_s + est.overhead_s;
-    expect(close(sum, est.total_s, 1e-12), "the breakdown sums to total_s");
+    expect(close(breakdown(est), est.total_s, 1e-12), "the breakdown sums to total_s");
 }
 
 void search_plans()
@@ -197,7 +204,8 @@ void search_plans()
     mr.activation_bytes_per_sample = 1ull << 30;  // 1 GiB per sample
     mr.device_memory_bytes = 80ull << 30;         // an 80 GiB device
 
-    auto sr = sized<trainest_search_request>();   // no _init: zero, then set every field
+    trainest_search_request sr;
+    check(trainest_search_request_init(&sr, sizeof sr), "trainest_search_request_init");
     sr.global_batch_min = 32;
     sr.global_batch_max = 128;
     sr.global_batch_step = 32;
@@ -232,6 +240,71 @@ void search_plans()
            "the fastest plan is 32 x 1 x 4");
 }
 
+// Tensor parallel 8 x pipeline parallel 4 on 100 GPUs does not divide: the
+// nearest valid layout is 96 GPUs (DP 3). Then the pipeline's bubble is
+// (PP - 1) / (v * M) for M micro-batches per step and v virtual stages.
+void model_parallel_estimate()
+{
+    trainest_plan_request rq;
+    check(trainest_plan_request_init(&rq, sizeof rq), "trainest_plan_request_init");
+    rq.samples = 960000;
+    rq.global_batch = 384;
+    rq.micro_batch = 1;
+    rq.seq_len_tokens = 2048;
+    rq.devices = 100;
+    rq.tensor_parallel = 8;
+    rq.pipeline_parallel = 4;
+    rq.layers = 32;
+    rq.hidden = 4096;
+    rq.attention_heads = 32;
+
+    auto plan = sized<trainest_plan>();
+    const int st = trainest_plan_compute(&plan, &rq);
+    expect(st == TRAINEST_E_BAD_LAYOUT && plan.invalid_field == TRAINEST_FIELD_DEVICES,
+           "100 GPUs do not split into TP 8 x PP 4");
+    std::array<trainest_layout_suggestion, 4> layouts{};
+    layouts[0].struct_size = sizeof layouts[0];
+    std::uint32_t count = 0;
+    const auto capacity = static_cast<std::uint32_t>(layouts.size());
+    check(trainest_layout_suggest(layouts.data(), capacity, &count, &rq),
+          "trainest_layout_suggest");
+    expect(count > 0 && layouts[0].devices == 96 && layouts[0].data_parallel == 3,
+           "the nearest layout is 96 GPUs = 3 x 8 x 4");
+    if (count == 0)
+        return;
+    rq.devices = layouts[0].devices;
+    std::cout << "model parallel: " << trainest_status_name(st) << " for 100 GPUs; "
+              << layouts[0].devices << " = DP " << layouts[0].data_parallel << " x TP "
+              << layouts[0].tensor_parallel << " x PP " << layouts[0].pipeline_parallel << '\n';
+
+    trainest_estimate_request er;
+    check(trainest_estimate_request_init(&er, sizeof er), "trainest_estimate_request_init");
+    er.fixed_s = 0.05;
+    er.per_sample_s = 0.4;        // one sample on one GPU, before the TP x PP split
+    er.bus_bytes_per_s = 300e9;   // within a node: tensor-parallel all-reduces
+    er.p2p_bytes_per_s = 25e9;    // between pipeline stages
+    for (std::uint64_t v : {1u, 2u}) {
+        rq.virtual_stages = v;
+        check(trainest_plan_compute(&plan, &rq), "trainest_plan_compute", plan);
+        auto est = sized<trainest_estimate>();
+        check(trainest_estimate_run(&est, &rq, &er), "trainest_estimate_run", est);
+        const double M = static_cast<double>(plan.micro_batches_per_step);
+        std::cout << std::setprecision(4) << "  virtual stages " << v << ": "
+                  << plan.micro_batches_per_step << " micro-batches per step, bubble "
+                  << 100 * est.bubble_ratio << " %, step " << est.step_s << " s (stage "
+                  << est.stage_s << " s; tensor-parallel " << 100 * est.tp_comm_s / est.total_s
+                  << " %, pipeline transfers " << 100 * est.p2p_s / est.total_s
+                  << " % of the run)\n";
+        expect(plan.micro_batches_per_step == 128, "384 / (1 x DP 3) = 128 micro-batches");
+        expect(close(est.bubble_ratio, 3.0 / (static_cast<double>(v) * M), 1e-12),
+               "bubble_ratio = (PP - 1) / (v M)");
+        expect(close(est.step_s, (M + 3.0 / static_cast<double>(v)) * est.stage_s, 1e-12),
+               "step = (M + (PP - 1) / v) stages");
+        expect(est.tp_comm_s > 0 && est.p2p_s > 0, "tensor- and pipeline-parallel communication");
+        expect(close(breakdown(est), est.total_s, 1e-12), "the nine parts sum to total_s");
+    }
+}
+
 } // namespace
 
 int main()
@@ -242,6 +315,7 @@ int main()
         plan_seed();
         calibrate_and_estimate();
         search_plans();
+        model_parallel_estimate();
     } catch (const std::exception &e) {
         std::cerr << "estimate: " << e.what() << '\n';
         return 1;
