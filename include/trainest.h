@@ -941,8 +941,11 @@ TRAINEST_API int trainest_memory_calibrate(trainest_memory_fit *out, const train
  * The best are returned in ascending order of total_s, ties broken by more
  * headroom, then smaller global batch, fewer replicas and smaller
  * micro-batch: a total order, so the result does not depend on the order of
- * enumeration. The plan request's micro_batch and grad_accum_steps are
- * ignored. Replica counts above the largest global batch are not tried.
+ * enumeration. The plan request's micro_batch, grad_accum_steps,
+ * data_parallel, devices, tensor_parallel and pipeline_parallel are ignored:
+ * the search chooses them (TP and PP over powers of two up to the search
+ * request's limits, since 0.5.0); its virtual_stages and model shape are
+ * kept. Replica counts above the largest global batch are not tried.
  * The work is sum over G and R of floor(G / R) candidates (ceil with
  * ROUND_UP); an efficiency fitted from an observed step needs
  * observed_micro_batch and observed_grad_accum_steps set.
@@ -958,7 +961,9 @@ TRAINEST_API int trainest_memory_calibrate(trainest_memory_fit *out, const train
  * @return ::TRAINEST_OK (also when nothing is feasible: *out_count is 0), or a
  *         status from validating the requests (those of trainest_estimate_run()
  *         and trainest_memory_compute(), and ::TRAINEST_E_ZERO,
- *         ::TRAINEST_E_INCONSISTENT or ::TRAINEST_E_UNDERSPECIFIED for the ranges).
+ *         ::TRAINEST_E_INCONSISTENT or ::TRAINEST_E_UNDERSPECIFIED for the ranges),
+ *         or ::TRAINEST_E_BAD_LAYOUT (virtual_stages > 1 with
+ *         max_pipeline_parallel < 2).
  * @since 0.3.0
  */
 TRAINEST_API int trainest_search_run(trainest_search *out, trainest_search_result *results, uint32_t capacity,

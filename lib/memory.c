@@ -100,7 +100,7 @@ static uint64_t max_fit(const struct tr_mem_shape *shape, uint64_t static_bytes,
 uint64_t trainest_priv_activation_bytes(const struct tr_mem_shape *s, uint64_t m, bool *overflow)
 {
     tr_u128 per_mb; /* one micro-batch on this device, before ceil */
-    tr_u128 den = (tr_u128)s->tp * s->pp;
+    tr_u128 den = (tr_u128)s->tp * s->act_pp;
     if (s->per_sample) {
         per_mb = (tr_u128)s->per_sample * m;
     } else {
@@ -169,7 +169,7 @@ void trainest_priv_memory_shape(struct tr_mem_shape *s, const trainest_memory_re
 {
     memset(s, 0, sizeof *s);
     s->per_sample = rq->activation_bytes_per_sample;
-    s->tp = s->pp = 1;
+    s->tp = s->pp = s->act_pp = 1;
     s->in_num = s->in_den = 1;
     s->recompute = rq->recompute;
 }
@@ -181,6 +181,7 @@ int trainest_priv_memory_plan_shape(struct tr_mem_shape *s, const trainest_memor
     trainest_priv_memory_shape(s, rq);
     s->tp = tp;
     s->pp = pp;
+    s->act_pp = pp;
     if (!s->per_sample) {
         if (!prq->layers || !prq->hidden || !prq->attention_heads || !prq->seq_len_tokens)
             FAIL(TRAINEST_E_UNDERSPECIFIED, !prq->layers ? TRAINEST_FIELD_LAYERS
@@ -191,8 +192,7 @@ int trainest_priv_memory_plan_shape(struct tr_mem_shape *s, const trainest_memor
         s->hidden = prq->hidden;
         s->heads = prq->attention_heads;
         s->seq = prq->seq_len_tokens;
-        s->tp = tp;
-        s->pp = 1; /* the per-layer formula counts the stage's own layers */
+        s->act_pp = 1; /* the per-layer formula counts the stage's own layers */
         s->layers = prq->layers / pp;
     }
     /* 1F1B: the first stage holds up to PP micro-batches; interleaving

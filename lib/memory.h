@@ -12,7 +12,9 @@ struct tr_mem_shape {
     uint64_t per_sample;               /* given bytes per sample (full model), or 0 ... */
     uint64_t layers, hidden, heads, seq; /* ... the model shape (this stage's layers) */
     uint32_t recompute;
-    uint64_t tp, pp;                   /* activations divide by tp * pp */
+    uint64_t tp, pp;                   /* the layout: the model states divide by tp * pp */
+    uint64_t act_pp;                   /* activations divide by tp * act_pp: pp for a
+                                        * whole-model per_sample, 1 when layers are the stage's */
     uint64_t in_num, in_den;           /* micro-batches in flight, a fraction */
 };
 

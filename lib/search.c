@@ -149,8 +149,11 @@ static int set_layout(struct search_ctx *c, uint64_t R, uint64_t tp, uint64_t pp
     if (!c->mrq->activation_bytes_per_sample && c->prq.layers && c->prq.hidden &&
         c->prq.attention_heads && c->prq.seq_len_tokens)
         trainest_priv_memory_plan_shape(&c->shape, c->mrq, &c->prq, tp, pp, c->v, 1, field);
-    c->shape.tp = c->shape.per_sample ? tp : c->shape.tp;
-    c->shape.pp = c->shape.per_sample ? pp : c->shape.pp;
+    /* the model states split over the layout whatever the activations */
+    c->shape.tp = tp;
+    c->shape.pp = pp;
+    if (c->shape.per_sample)
+        c->shape.act_pp = pp;
     trainest_memory mem;
     mem.struct_size = sizeof mem;
     int st = trainest_priv_memory_for(&mem, c->mrq, &c->shape, 0, R, field);
@@ -335,6 +338,24 @@ static int search(struct search_ctx *c, const trainest_search_request *sr, uint3
     return TRAINEST_OK;
 }
 
+/* The plan request without the layout, which the search chooses: the
+ * layout checks run per candidate. Interleaving needs a pipeline that the
+ * ranges allow. */
+static int check_plan_request(const trainest_plan_request *prq, const trainest_search_request *sr,
+                              uint32_t *field)
+{
+    trainest_plan_request fixed = *prq;
+    fixed.devices = 0;
+    fixed.data_parallel = 1;
+    fixed.tensor_parallel = fixed.pipeline_parallel = fixed.virtual_stages = 1;
+    int st = trainest_priv_plan_check_fixed(&fixed, field);
+    if (!st && prq->virtual_stages > 1 && sr->max_pipeline_parallel < 2) {
+        *field = TRAINEST_FIELD_VIRTUAL_STAGES;
+        st = TRAINEST_E_BAD_LAYOUT;
+    }
+    return st;
+}
+
 int trainest_search_run(trainest_search *out, trainest_search_result *results, uint32_t capacity,
                         uint32_t *out_count, const trainest_plan_request *plan_request,
                         const trainest_estimate_request *estimate_request,
@@ -367,7 +388,7 @@ int trainest_search_run(trainest_search *out, trainest_search_result *results, u
         (st = trainest_priv_read_input(&mrq, sizeof mrq, memory_request, TR_SIZE_MEMORY_REQUEST_0_3)) ||
         (st = trainest_priv_read_input(&sr, sizeof sr, search_request, TR_SIZE_SEARCH_REQUEST_0_3))) {
         field = st == TRAINEST_E_NULL ? TRAINEST_FIELD_NONE : TRAINEST_FIELD_STRUCT_SIZE;
-    } else if (!(st = trainest_priv_plan_check_fixed(&prq, &field)) &&
+    } else if (!(st = check_plan_request(&prq, &sr, &field)) &&
                !(st = trainest_priv_memory_check(&mrq, &field))) {
         /* Validate the time model once on a representative plan, so that a
          * bad request fails loudly instead of rejecting every candidate. */

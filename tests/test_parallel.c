@@ -450,6 +450,20 @@ static void test_memory_activations_from_model_shape(void **state)
     mrq.recompute = TRAINEST_RECOMPUTE_FULL;
     m = memory(&mrq, &prq, TRAINEST_OK);
     assert_close((double)m.activation_bytes_per_micro_batch, 2 * s * b * h / t * layers_per_stage, 1e-12);
+    /* the model states split over TP x PP whichever way the activations
+     * are given (a 0.5.0 bug split them by TP only on this path):
+     * 175e9 params over 64 shards, 2 + 2 + 12 bytes each, no ZeRO */
+    mrq.params = 175000000000;
+    m = memory(&mrq, &prq, TRAINEST_OK);
+    assert_int_equal(m.weights_bytes, 175000000000 / 64 * 2);
+    assert_int_equal(m.grads_bytes, 175000000000 / 64 * 2);
+    assert_int_equal(m.optimizer_bytes, 175000000000 / 64 * 12);
+    const trainest_memory by_shape = m;
+    mrq.activation_bytes_per_sample = 1;
+    m = memory(&mrq, &prq, TRAINEST_OK);
+    assert_int_equal(m.static_bytes, by_shape.static_bytes);
+    mrq.activation_bytes_per_sample = 0;
+    mrq.params = 1000;
     /* no activation model at all */
     prq.attention_heads = 0;
     m = memory(&mrq, &prq, TRAINEST_E_UNDERSPECIFIED);
@@ -508,66 +522,78 @@ static int ref_cmp(const void *x, const void *y)
     return 0;
 }
 
-static void test_search_over_layouts_equals_reference(void **state)
+/* Every candidate the search enumerates, through the public plan, memory
+ * and estimate functions, in the search's order of checks (divisibility,
+ * memory, plan); the podium sorted by the documented order. */
+static void search_vs_reference(const trainest_plan_request *prq,
+                                const trainest_estimate_request *erq,
+                                const trainest_memory_request *mrq,
+                                const trainest_search_request *sr, trainest_search *out)
 {
-    (void)state;
-    trainest_plan_request prq = tu_request(4096, 0, 0, 0, 1);
-    prq.seq_len_tokens = 256;
-    prq.hidden = 512;
-    prq.attention_heads = 8;
-    prq.layers = 8;
-    trainest_estimate_request erq = device_only(0.002, 0.001);
-    erq.floor_s = 0.003;
-    erq.optimizer_s = 0.004;
-    erq.grad_bytes = 100000000;
-    erq.latency_s = 1e-5;
-    trainest_memory_request mrq;
-    trainest_memory_request_init(&mrq, sizeof mrq);
-    mrq.params = 50000000;
-    mrq.zero_stage = 1;
-    mrq.device_memory_bytes = 2000000000;
-    trainest_search_request sr;
-    trainest_search_request_init(&sr, sizeof sr);
-    sr.global_batch_min = 16;
-    sr.global_batch_max = 64;
-    sr.global_batch_step = 16;
-    sr.max_devices = 16;
-    sr.max_tensor_parallel = 4;
-    sr.max_pipeline_parallel = 4;
-    sr.devices_per_node = 8;
-
     static struct ref_result ref[20000];
     size_t n = 0;
-    uint64_t evaluated = 0;
-    for (uint64_t tp = 1; tp <= 4; tp *= 2)
-        for (uint64_t pp = 1; pp <= 4; pp *= 2)
-            for (uint64_t R = 1; R * tp * pp <= 16; R++)
-                for (uint64_t G = 16; G <= 64; G += 16)
+    trainest_search want;
+    memset(&want, 0, sizeof want);
+    const uint64_t v = prq->virtual_stages ? prq->virtual_stages : 1;
+    const uint64_t lo = sr->global_batch_min, hi = sr->global_batch_max;
+    for (uint64_t tp = 1; tp <= sr->max_tensor_parallel; tp *= 2)
+        for (uint64_t pp = 1; pp <= sr->max_pipeline_parallel; pp *= 2) {
+            if ((v > 1 && pp == 1) || prq->layers % (pp * v))
+                continue;
+            for (uint64_t R = 1; R * tp * pp <= sr->max_devices && R <= hi; R++)
+                for (uint64_t G = lo; G <= hi; G += sr->global_batch_step)
                     for (uint64_t m = 1; m <= G / R; m++) {
-                        evaluated++;
-                        if (G % (m * R))
+                        want.candidates_evaluated++;
+                        if (G % (m * R)) {
+                            want.rejected_not_divisible++;
                             continue;
-                        trainest_plan_request one = prq;
+                        }
+                        trainest_plan_request one = *prq;
                         one.global_batch = G;
                         one.micro_batch = m;
                         one.data_parallel = R;
                         one.tensor_parallel = tp;
                         one.pipeline_parallel = pp;
-                        trainest_memory mem = memory(&mrq, &one, TRAINEST_OK);
-                        if (!mem.fits)
+                        trainest_plan plan;
+                        int st = tu_plan(&plan, &one);
+                        /* the search checks the memory first; an
+                         * unplannable step has no memory to check here,
+                         * so the tests that have them give memory enough */
+                        if (st == TRAINEST_E_NOT_DIVISIBLE) {
+                            want.rejected_not_divisible++;
                             continue;
-                        trainest_estimate e = estimate(&one, &erq, TRAINEST_OK);
+                        }
+                        if (st != TRAINEST_OK) {
+                            assert_int_equal(st, TRAINEST_E_NO_STEPS);
+                            want.rejected_no_steps++;
+                            continue;
+                        }
+                        trainest_memory mem;
+                        mem.struct_size = sizeof mem;
+                        assert_int_equal(trainest_memory_for_plan(&mem, mrq, &one), TRAINEST_OK);
+                        if (!mem.fits) {
+                            want.rejected_does_not_fit++;
+                            continue;
+                        }
+                        trainest_estimate e = estimate(&one, erq, TRAINEST_OK);
+                        want.feasible++;
+                        assert_true(n < sizeof ref / sizeof ref[0]);
                         ref[n++] = (struct ref_result){G, R, tp, pp, m, e.total_s, mem.headroom_ratio};
                     }
+        }
     qsort(ref, n, sizeof ref[0], ref_cmp);
-    trainest_search s;
     trainest_search_result res[32];
     uint32_t count = 0;
-    s.struct_size = sizeof s;
+    out->struct_size = sizeof *out;
     res[0].struct_size = sizeof res[0];
-    assert_int_equal(trainest_search_run(&s, res, 32, &count, &prq, &erq, &mrq, &sr), TRAINEST_OK);
-    assert_int_equal(s.candidates_evaluated, evaluated);
-    assert_int_equal(s.feasible, n);
+    assert_int_equal(trainest_search_run(out, res, 32, &count, prq, erq, mrq, sr), TRAINEST_OK);
+    assert_int_equal(out->candidates_evaluated, want.candidates_evaluated);
+    assert_int_equal(out->rejected_not_divisible, want.rejected_not_divisible);
+    assert_int_equal(out->rejected_does_not_fit, want.rejected_does_not_fit);
+    assert_int_equal(out->rejected_no_steps, want.rejected_no_steps);
+    assert_int_equal(out->rejected_overflow, 0);
+    assert_int_equal(out->duplicates, 0);
+    assert_int_equal(out->feasible, want.feasible);
     assert_int_equal(count, n < 32 ? n : 32);
     for (uint32_t i = 0; i < count; i++) {
         assert_int_equal(res[i].global_batch, ref[i].G);
@@ -576,12 +602,103 @@ static void test_search_over_layouts_equals_reference(void **state)
         assert_int_equal(res[i].pipeline_parallel, ref[i].pp);
         assert_int_equal(res[i].micro_batch, ref[i].m);
         assert_true(res[i].total_s == ref[i].total);
+        assert_true(res[i].headroom_ratio == ref[i].headroom);
     }
+}
+
+static void search_setup(trainest_plan_request *prq, trainest_estimate_request *erq,
+                         trainest_memory_request *mrq, trainest_search_request *sr)
+{
+    *prq = tu_request(4096, 0, 0, 0, 1);
+    prq->seq_len_tokens = 256;
+    prq->hidden = 512;
+    prq->attention_heads = 8;
+    prq->layers = 8;
+    *erq = device_only(0.002, 0.001);
+    erq->floor_s = 0.003;
+    erq->optimizer_s = 0.004;
+    erq->grad_bytes = 100000000;
+    erq->latency_s = 1e-5;
+    trainest_memory_request_init(mrq, sizeof *mrq);
+    mrq->params = 50000000;
+    mrq->zero_stage = 1;
+    mrq->device_memory_bytes = 2000000000;
+    trainest_search_request_init(sr, sizeof *sr);
+    sr->global_batch_min = 16;
+    sr->global_batch_max = 64;
+    sr->global_batch_step = 16;
+    sr->max_devices = 16;
+    sr->max_tensor_parallel = 4;
+    sr->max_pipeline_parallel = 4;
+    sr->devices_per_node = 8;
+}
+
+static void test_search_over_layouts_equals_reference(void **state)
+{
+    (void)state;
+    trainest_plan_request prq;
+    trainest_estimate_request erq;
+    trainest_memory_request mrq;
+    trainest_search_request sr;
+    search_setup(&prq, &erq, &mrq, &sr);
+    trainest_search s;
+    search_vs_reference(&prq, &erq, &mrq, &sr, &s);
+    assert_true(s.rejected_does_not_fit > 0);
     /* model parallelism is on the podium at all */
+    trainest_search_result res[8];
+    uint32_t count = 0;
+    res[0].struct_size = sizeof res[0];
+    assert_int_equal(trainest_search_run(&s, res, 8, &count, &prq, &erq, &mrq, &sr), TRAINEST_OK);
     bool any_mp = false;
     for (uint32_t i = 0; i < count; i++)
         any_mp |= res[i].tensor_parallel > 1 || res[i].pipeline_parallel > 1;
     assert_true(any_mp);
+}
+
+/* Interleaving: only pipelines of two stages or more, and a step whose
+ * micro-batch count is not a multiple of the stages is rejected as not
+ * divisible (Megatron's rule), not as a failure of the search. */
+static void test_search_interleaved_equals_reference(void **state)
+{
+    (void)state;
+    trainest_plan_request prq;
+    trainest_estimate_request erq;
+    trainest_memory_request mrq;
+    trainest_search_request sr;
+    search_setup(&prq, &erq, &mrq, &sr);
+    prq.virtual_stages = 2;
+    mrq.device_memory_bytes = UINT64_MAX / 4;
+    trainest_search s;
+    search_vs_reference(&prq, &erq, &mrq, &sr, &s);
+    assert_true(s.rejected_not_divisible > 0);
+    assert_true(s.feasible > 0);
+    /* ranges without a pipeline cannot interleave: an error, not an empty podium */
+    sr.max_pipeline_parallel = 1;
+    uint32_t count = 7;
+    assert_int_equal(trainest_search_run(&s, NULL, 0, &count, &prq, &erq, &mrq, &sr),
+                     TRAINEST_E_BAD_LAYOUT);
+    assert_int_equal(s.invalid_field, TRAINEST_FIELD_VIRTUAL_STAGES);
+    assert_int_equal(count, 0);
+}
+
+/* A dataset smaller than the batch: with drop_last the epoch has no step,
+ * and those candidates are counted as such. */
+static void test_search_counts_plans_without_steps(void **state)
+{
+    (void)state;
+    trainest_plan_request prq;
+    trainest_estimate_request erq;
+    trainest_memory_request mrq;
+    trainest_search_request sr;
+    search_setup(&prq, &erq, &mrq, &sr);
+    prq.samples = 40;
+    prq.sampler = TRAINEST_SAMPLER_DROP;
+    prq.last_micro_batch = TRAINEST_LAST_MICRO_BATCH_DROP;
+    mrq.device_memory_bytes = UINT64_MAX / 4;
+    trainest_search s;
+    search_vs_reference(&prq, &erq, &mrq, &sr, &s);
+    assert_true(s.rejected_no_steps > 0);
+    assert_true(s.feasible > 0);
 }
 
 int main(void)
@@ -601,6 +718,8 @@ int main(void)
         cmocka_unit_test(test_memory_activations_from_model_shape),
         cmocka_unit_test(test_memory_for_plan_boundary),
         cmocka_unit_test(test_search_over_layouts_equals_reference),
+        cmocka_unit_test(test_search_interleaved_equals_reference),
+        cmocka_unit_test(test_search_counts_plans_without_steps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
