@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Feed simulated step times from a training loop to trainest's ETA tracker.
 
 Nothing really sleeps: each step's duration is drawn (noise, a slow warm-up,

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Model parallelism: GPT-3 175B on about a thousand GPUs (Narayanan et al. 2021).
 
 A device count that does not split into data x tensor x pipeline parallel is

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """The seed's worked example, and a repaired non-divisible request."""
 
 import trainest

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """A small parser for include/trainest.h, so the tests can compare the
 Python mirrors field by field with the header (not only their sizes)."""
 

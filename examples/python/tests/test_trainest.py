@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Tests of the Python binding against the installed libtrainest.
 
 Run from examples/python with TRAINEST_LIBRARY or PKG_CONFIG_PATH set:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """trainest: plan and estimate deep-learning training runs (Python over ctypes).
 
 A pure-Python binding of libtrainest with no build step and no dependency.

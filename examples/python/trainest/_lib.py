@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Low-level layer: find and load libtrainest, mirror its structs, declare
 its functions.
 

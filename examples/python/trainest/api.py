@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The Pythonic layer: dataclasses in, dataclasses out, exceptions on failure.
 
 Inputs that are reused between calls are dataclasses (PlanRequest,

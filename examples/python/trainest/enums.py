@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The header's enums as Python IntEnum (values fixed forever by the ABI),
 and its flag macros as IntFlag."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """One exception class per trainest_status.
 
 Each class is named after trainest_status_name() in CamelCase without the
