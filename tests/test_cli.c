@@ -124,6 +124,9 @@ static const char *const plan_keys[] = {
     "samples_per_epoch",     "samples_dropped_per_epoch",
     "samples_padded_per_epoch", "last_step_samples",
     "total_optimizer_steps", "epochs",
+    "tensor_parallel",       "pipeline_parallel",
+    "virtual_stages",        "total_devices",
+    "micro_batches_per_step",
 };
 
 static void assert_plan_object(const char *obj)
@@ -133,6 +136,10 @@ static void assert_plan_object(const char *obj)
     assert_int_equal(get_u64(obj, "global_batch"), get_u64(obj, "micro_batch") *
                                                        get_u64(obj, "grad_accum_steps") *
                                                        get_u64(obj, "data_parallel"));
+    assert_int_equal(get_u64(obj, "total_devices"), get_u64(obj, "data_parallel") *
+                                                        get_u64(obj, "tensor_parallel") *
+                                                        get_u64(obj, "pipeline_parallel"));
+    assert_int_equal(get_u64(obj, "micro_batches_per_step"), get_u64(obj, "grad_accum_steps"));
 }
 
 /* ---- plan: good input ------------------------------------------------------ */
@@ -1031,14 +1038,17 @@ static const char *const estimate_keys[] = {
     "step_s",         "epoch_s",          "total_s",        "compute_s",       "optimizer_s",
     "transfer_s",     "data_stall_s",     "comm_s",         "overhead_s",      "samples_per_s",
     "micro_batch_s",  "step_compute_s",   "step_transfer_s", "step_comm_s",    "step_data_stall_s",
-    "per_sample_s",
+    "per_sample_s",   "bubble_s",         "tp_comm_s",      "p2p_s",           "bubble_ratio",
+    "stage_s",
 };
 
 static void assert_breakdown_sums(const char *obj)
 {
     const double parts = get_double(obj, "compute_s") + get_double(obj, "optimizer_s") +
                          get_double(obj, "transfer_s") + get_double(obj, "data_stall_s") +
-                         get_double(obj, "comm_s") + get_double(obj, "overhead_s");
+                         get_double(obj, "comm_s") + get_double(obj, "overhead_s") +
+                         get_double(obj, "bubble_s") + get_double(obj, "tp_comm_s") +
+                         get_double(obj, "p2p_s");
     assert_close(parts, get_double(obj, "total_s"), 1e-9);
 }
 
@@ -1524,7 +1534,7 @@ static void test_tradeoff_table(void **state)
                        "--max-micro-batch", "5", "--floor-s", "0.02", "--per-sample-s", "0.002",
                        "--tradeoff");
     assert_int_equal(r.rc, CLI_EXIT_OK);
-    assert_contains(r.out, "global batch 24 on 1 device: 8 candidates, micro-batch cap 5");
+    assert_contains(r.out, "global batch 24 on 1 data-parallel replica: 8 candidates, micro-batch cap 5");
     assert_contains(r.out, "micro batch  grad accum");
     assert_contains(r.out, "<- recommended");
     assert_contains(r.out, "recommended: micro-batch 4 x 6 accumulation steps");
@@ -1565,6 +1575,356 @@ static void test_estimate_help_lists_every_flag(void **state)
     r = RUN("--help");
     assert_contains(r.out, "estimate");
     assert_contains(r.out, "calibrate");
+    run_free(&r);
+}
+
+/* ---- Model parallelism (issue 8) ---------------------------------------------------- */
+
+static void test_plan_layout_keys(void **state)
+{
+    (void)state;
+    /* without model parallelism the keys are there, all ones */
+    struct run r = RUN("plan", "--samples", "1000", "--global-batch", "10", "--json");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_int_equal(get_u64(r.out, "tensor_parallel"), 1);
+    assert_int_equal(get_u64(r.out, "pipeline_parallel"), 1);
+    assert_int_equal(get_u64(r.out, "virtual_stages"), 1);
+    assert_int_equal(get_u64(r.out, "total_devices"), 1);
+    assert_int_equal(get_u64(r.out, "micro_batches_per_step"), 1);
+    run_free(&r);
+
+    /* --devices is the data-parallel size: the devices are derived */
+    r = RUN("plan", "--samples", "100000", "--global-batch", "512", "--micro-batch", "2",
+            "--devices", "4", "--tensor-parallel", "8", "--pipeline-parallel", "2", "--json");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_true(jc_valid(r.out));
+    assert_plan_object(r.out);
+    assert_int_equal(get_u64(r.out, "data_parallel"), 4);
+    assert_int_equal(get_u64(r.out, "tensor_parallel"), 8);
+    assert_int_equal(get_u64(r.out, "pipeline_parallel"), 2);
+    assert_int_equal(get_u64(r.out, "total_devices"), 64);
+    assert_int_equal(get_u64(r.out, "micro_batches_per_step"), 64); /* 512 / (2 x 4) */
+    run_free(&r);
+
+    /* --total-devices: the data-parallel size is derived, and the plan is the same */
+    struct run t = RUN("plan", "--samples", "100000", "--global-batch", "512", "--micro-batch", "2",
+                       "--total-devices", "64", "--tensor-parallel", "8", "--pipeline-parallel",
+                       "2", "--json");
+    r = RUN("plan", "--samples", "100000", "--global-batch", "512", "--micro-batch", "2",
+            "--devices", "4", "--tensor-parallel", "8", "--pipeline-parallel", "2", "--json");
+    assert_int_equal(t.rc, CLI_EXIT_OK);
+    assert_string_equal(t.out, r.out);
+    run_free(&t);
+    run_free(&r);
+
+    /* the same through the library */
+    trainest_plan_request rq;
+    trainest_plan_request_init(&rq, sizeof rq);
+    rq.samples = 100000;
+    rq.global_batch = 48;
+    rq.micro_batch = 1;
+    rq.devices = 8;
+    rq.pipeline_parallel = 4;
+    rq.virtual_stages = 2;
+    rq.layers = 24;
+    trainest_plan p;
+    p.struct_size = sizeof p;
+    assert_int_equal(trainest_plan_compute(&p, &rq), TRAINEST_OK);
+    r = RUN("plan", "--samples", "100000", "--global-batch", "48", "--micro-batch", "1",
+            "--total-devices", "8", "--pipeline-parallel", "4", "--virtual-stages", "2", "--layers",
+            "24", "--json");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_int_equal(get_u64(r.out, "virtual_stages"), 2);
+    assert_int_equal(get_u64(r.out, "data_parallel"), p.data_parallel);
+    assert_int_equal(get_u64(r.out, "micro_batches_per_step"), p.micro_batches_per_step);
+    assert_int_equal(get_u64(r.out, "total_optimizer_steps"), p.total_optimizer_steps);
+    run_free(&r);
+
+    /* the table shows the layout, and calls the replicas what they are */
+    r = RUN("plan", "--samples", "100000", "--global-batch", "512", "--micro-batch", "2",
+            "--total-devices", "64", "--tensor-parallel", "8", "--pipeline-parallel", "2");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_row(r.out, "data-parallel replicas", "4");
+    assert_row(r.out, "tensor parallel", "8");
+    assert_row(r.out, "pipeline parallel", "2");
+    assert_row(r.out, "total devices", "64");
+    assert_row(r.out, "micro-batches per step", "64");
+    run_free(&r);
+}
+
+static void test_plan_bad_layout_lists_layouts(void **state)
+{
+    (void)state;
+    trainest_plan_request rq;
+    trainest_plan_request_init(&rq, sizeof rq);
+    rq.samples = 100000;
+    rq.global_batch = 512;
+    rq.micro_batch = 2;
+    rq.devices = 100;
+    rq.tensor_parallel = 8;
+    rq.pipeline_parallel = 4;
+    trainest_layout_suggestion s[5];
+    s[0].struct_size = sizeof s[0];
+    uint32_t n = 0;
+    assert_int_equal(trainest_layout_suggest(s, 5, &n, &rq), TRAINEST_OK);
+    assert_true(n >= 1);
+
+    struct run r = RUN("plan", "--samples", "100000", "--global-batch", "512", "--micro-batch",
+                       "2", "--total-devices", "100", "--tensor-parallel", "8",
+                       "--pipeline-parallel", "4");
+    assert_int_equal(r.rc, CLI_EXIT_FAILURE);
+    assert_string_equal(r.out, "");
+    assert_contains(r.err, "TRAINEST_E_BAD_LAYOUT");
+    assert_contains(r.err, "check --total-devices");
+    assert_contains(r.err, "nearest valid layouts:");
+    assert_contains(r.err, "devices  data parallel  tensor parallel  pipeline parallel  changed");
+    char *line = strstr(r.err, "changed\n");
+    assert_non_null(line);
+    uint64_t v[4];
+    assert_int_equal(sscanf(line + 8, "%" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64, &v[0],
+                            &v[1], &v[2], &v[3]),
+                     4);
+    assert_int_equal(v[0], s[0].devices);
+    assert_int_equal(v[1], s[0].data_parallel);
+    assert_int_equal(v[2], s[0].tensor_parallel);
+    assert_int_equal(v[3], s[0].pipeline_parallel);
+    run_free(&r);
+
+    r = RUN("plan", "--samples", "100000", "--global-batch", "512", "--micro-batch", "2",
+            "--total-devices", "100", "--tensor-parallel", "8", "--pipeline-parallel", "4",
+            "--json");
+    assert_int_equal(r.rc, CLI_EXIT_FAILURE);
+    assert_true(jc_valid(r.out));
+    assert_key_string(r.out, "error", "TRAINEST_E_BAD_LAYOUT");
+    assert_key_string(r.out, "field", "total-devices");
+    const char *sugg = jc_member(r.out, "suggestions");
+    assert_int_equal(jc_array_len(sugg), n);
+    for (uint32_t i = 0; i < n; i++) {
+        const char *o = jc_array_at(sugg, i);
+        assert_int_equal(get_u64(o, "devices"), s[i].devices);
+        assert_int_equal(get_u64(o, "data_parallel"), s[i].data_parallel);
+        assert_int_equal(get_u64(o, "tensor_parallel"), s[i].tensor_parallel);
+        assert_int_equal(get_u64(o, "pipeline_parallel"), s[i].pipeline_parallel);
+        const char *changed = jc_member(o, "changed");
+        assert_true(jc_array_len(changed) >= 1);
+        static const struct {
+            uint32_t bit;
+            const char *key;
+        } bits[] = {{TRAINEST_CHANGED_DEVICES, "devices"},
+                    {TRAINEST_CHANGED_TENSOR_PARALLEL, "tensor_parallel"},
+                    {TRAINEST_CHANGED_PIPELINE_PARALLEL, "pipeline_parallel"}};
+        long k = 0;
+        for (size_t b = 0; b < 3; b++) {
+            if (!(s[i].changed & bits[b].bit))
+                continue;
+            char name[64];
+            assert_true(jc_string(jc_array_at(changed, (size_t)k++), name, sizeof name));
+            assert_string_equal(name, bits[b].key);
+        }
+        assert_int_equal(jc_array_len(changed), k);
+    }
+    run_free(&r);
+
+    /* the model shape must split too; each error names its flag */
+    static const struct {
+        char *args[6];
+        int status;
+        const char *flag;
+    } cases[] = {
+        {{"--pipeline-parallel", "4", "--layers", "30"}, TRAINEST_E_BAD_LAYOUT, "layers"},
+        {{"--tensor-parallel", "8", "--hidden", "4100"}, TRAINEST_E_BAD_LAYOUT, "hidden"},
+        {{"--tensor-parallel", "8", "--attention-heads", "12"}, TRAINEST_E_BAD_LAYOUT,
+         "attention-heads"},
+        {{"--virtual-stages", "2"}, TRAINEST_E_BAD_LAYOUT, "virtual-stages"},
+        /* interleaving: 2 micro-batches per step, not a multiple of PP 4 */
+        {{"--pipeline-parallel", "4", "--virtual-stages", "2"}, TRAINEST_E_NOT_DIVISIBLE,
+         "virtual-stages"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *argv[20] = {"trainest", "plan", "--samples", "1000", "--global-batch", "64",
+                          "--micro-batch", "16", "--total-devices", "8"};
+        int argc = 10;
+        for (int k = 0; k < 6 && cases[i].args[k]; k++)
+            argv[argc++] = cases[i].args[k];
+        argv[argc++] = "--json";
+        r = run_argv(argc, argv);
+        if (r.rc != CLI_EXIT_FAILURE)
+            print_error("case %zu: %d %s", i, r.rc, r.err);
+        assert_int_equal(r.rc, CLI_EXIT_FAILURE);
+        assert_true(jc_valid(r.out));
+        assert_key_string(r.out, "error", trainest_status_name(cases[i].status));
+        assert_key_string(r.out, "field", cases[i].flag);
+        char want[64];
+        snprintf(want, sizeof want, "check --%s", cases[i].flag);
+        assert_contains(r.err, want);
+        run_free(&r);
+    }
+}
+
+/* The estimate of a model-parallel plan, through the library. */
+static void mp_requests(trainest_plan_request *prq, trainest_estimate_request *erq)
+{
+    trainest_plan_request_init(prq, sizeof *prq);
+    prq->samples = 100000;
+    prq->global_batch = 512;
+    prq->micro_batch = 2;
+    prq->devices = 64;
+    prq->tensor_parallel = 8;
+    prq->pipeline_parallel = 2;
+    prq->layers = 32;
+    prq->hidden = 4096;
+    prq->seq_len_tokens = 2048;
+    trainest_estimate_request_init(erq, sizeof *erq);
+    erq->per_sample_s = 0.05;
+    erq->fixed_s = 0.001;
+    erq->bus_bytes_per_s = 2e11;
+    erq->p2p_bytes_per_s = 5e10;
+    erq->grad_bytes = 14000000000u;
+    erq->latency_s = 1e-6;
+}
+
+#define MP_ARGS                                                                                   \
+    "--samples", "100000", "--global-batch", "512", "--micro-batch", "2", "--total-devices", "64", \
+        "--tensor-parallel", "8", "--pipeline-parallel", "2", "--layers", "32", "--hidden",        \
+        "4096", "--seq-len", "2048", "--per-sample-s", "0.05", "--fixed-s", "0.001",               \
+        "--bus-bytes-per-s", "2e11", "--p2p-bytes-per-s", "5e10", "--grad-bytes", "14000000000",   \
+        "--latency-s", "1e-6"
+
+static void test_estimate_model_parallel_keys(void **state)
+{
+    (void)state;
+    trainest_plan_request prq;
+    trainest_estimate_request erq;
+    mp_requests(&prq, &erq);
+    trainest_estimate e;
+    e.struct_size = sizeof e;
+    assert_int_equal(trainest_estimate_run(&e, &prq, &erq), TRAINEST_OK);
+    assert_true(e.bubble_s > 0 && e.tp_comm_s > 0 && e.p2p_s > 0);
+
+    struct run r = RUN("estimate", MP_ARGS, "--json");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_true(jc_valid(r.out));
+    assert_plan_object(r.out);
+    for (size_t i = 0; i < sizeof estimate_keys / sizeof estimate_keys[0]; i++)
+        (void)get_double(r.out, estimate_keys[i]);
+    assert_breakdown_sums(r.out);
+    assert_int_equal(get_u64(r.out, "tensor_parallel"), 8);
+    assert_int_equal(get_u64(r.out, "pipeline_parallel"), 2);
+    assert_int_equal(get_u64(r.out, "total_devices"), 64);
+    assert_int_equal(get_u64(r.out, "micro_batches_per_step"), 64);
+    assert_close(get_double(r.out, "total_s"), e.total_s, 1e-12);
+    assert_close(get_double(r.out, "bubble_ratio"), e.bubble_ratio, 1e-12);
+    assert_close(get_double(r.out, "bubble_ratio"), 1.0 / 64, 1e-12);
+    assert_close(get_double(r.out, "stage_s"), e.stage_s, 1e-12);
+    assert_close(get_double(r.out, "bubble_s"), e.bubble_s, 1e-12);
+    assert_close(get_double(r.out, "tp_comm_s"), e.tp_comm_s, 1e-12);
+    assert_close(get_double(r.out, "p2p_s"), e.p2p_s, 1e-12);
+    run_free(&r);
+
+    /* every new flag reaches the library */
+    erq.activation_bytes_per_element = 4;
+    erq.tp_bytes_per_s = 1e11;
+    erq.recompute = TRAINEST_RECOMPUTE_FULL;
+    prq.virtual_stages = 2;
+    assert_int_equal(trainest_estimate_run(&e, &prq, &erq), TRAINEST_OK);
+    r = RUN("estimate", MP_ARGS, "--activation-bytes-per-element", "4", "--tp-bytes-per-s", "1e11",
+            "--recompute", "full", "--virtual-stages", "2", "--json");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_breakdown_sums(r.out);
+    assert_close(get_double(r.out, "total_s"), e.total_s, 1e-12);
+    assert_close(get_double(r.out, "tp_comm_s"), e.tp_comm_s, 1e-12);
+    assert_close(get_double(r.out, "bubble_ratio"), 1.0 / 128, 1e-12);
+    run_free(&r);
+
+    /* Megatron FLOPs from the shape and selective recompute */
+    erq.recompute = TRAINEST_RECOMPUTE_SELECTIVE;
+    erq.per_sample_s = 0;
+    erq.step_source = TRAINEST_STEP_SOURCE_ANALYTIC;
+    erq.peak_flops_per_s = 989e12;
+    erq.efficiency_ratio = 0.5;
+    prq.vocab = 51200;
+    assert_int_equal(trainest_estimate_run(&e, &prq, &erq), TRAINEST_OK);
+    r = RUN("estimate", "--samples", "100000", "--global-batch", "512", "--micro-batch", "2",
+            "--total-devices", "64", "--tensor-parallel", "8", "--pipeline-parallel", "2",
+            "--layers", "32", "--hidden", "4096", "--seq-len", "2048", "--vocab", "51200",
+            "--fixed-s", "0.001", "--bus-bytes-per-s", "2e11", "--p2p-bytes-per-s", "5e10",
+            "--grad-bytes", "14000000000", "--latency-s", "1e-6", "--activation-bytes-per-element",
+            "4", "--tp-bytes-per-s", "1e11", "--recompute", "selective", "--virtual-stages", "2",
+            "--peak-flops-per-s", "989e12", "--efficiency", "0.5", "--json");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_close(get_double(r.out, "flops_per_sample"), e.flops_per_sample, 1e-12);
+    assert_close(get_double(r.out, "total_s"), e.total_s, 1e-12);
+    run_free(&r);
+
+    /* the table shows the pipeline */
+    r = RUN("estimate", MP_ARGS);
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_contains(r.out, "pipeline bubble");
+    assert_contains(r.out, "tensor-parallel all-reduce");
+    assert_contains(r.out, "pipeline transfers");
+    assert_contains(r.out, "bubble ");
+    run_free(&r);
+    /* and without a pipeline it does not */
+    r = RUN("estimate", "--samples", "1000", "--global-batch", "8", "--per-sample-s", "0.01");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_not_contains(r.out, "pipeline");
+    run_free(&r);
+}
+
+static void test_estimate_model_parallel_errors(void **state)
+{
+    (void)state;
+    static const struct {
+        char *args[12];
+        int status;
+        const char *flag;
+    } cases[] = {
+        /* tensor parallelism needs the hidden size, the layers and a bandwidth */
+        {{"--tensor-parallel", "2", "--seq-len", "16", "--layers", "2", "--bus-bytes-per-s", "1e9"},
+         TRAINEST_E_UNDERSPECIFIED,
+         "hidden"},
+        {{"--tensor-parallel", "2", "--seq-len", "16", "--hidden", "64", "--bus-bytes-per-s",
+          "1e9"},
+         TRAINEST_E_UNDERSPECIFIED,
+         "layers"},
+        {{"--tensor-parallel", "2", "--seq-len", "16", "--hidden", "64", "--layers", "2"},
+         TRAINEST_E_UNDERSPECIFIED,
+         "tp-bytes-per-s"},
+        {{"--pipeline-parallel", "2", "--seq-len", "16", "--hidden", "64", "--layers", "2"},
+         TRAINEST_E_UNDERSPECIFIED,
+         "p2p-bytes-per-s"},
+        {{"--pipeline-parallel", "2", "--hidden", "64", "--layers", "2", "--p2p-bytes-per-s",
+          "1e9"},
+         TRAINEST_E_UNDERSPECIFIED,
+         "seq-len"},
+        {{"--tensor-parallel", "3", "--total-devices", "8"}, TRAINEST_E_BAD_LAYOUT,
+         "total-devices"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *argv[24] = {"trainest", "estimate", "--samples", "1000", "--global-batch", "8",
+                          "--per-sample-s", "0.01", "--json"};
+        int argc = 9;
+        for (int k = 0; k < 12 && cases[i].args[k]; k++)
+            argv[argc++] = cases[i].args[k];
+        struct run r = run_argv(argc, argv);
+        if (r.rc != CLI_EXIT_FAILURE || !strstr(r.out, cases[i].flag))
+            print_error("case %zu: %d %s %s", i, r.rc, r.out, r.err);
+        assert_int_equal(r.rc, CLI_EXIT_FAILURE);
+        assert_true(jc_valid(r.out));
+        assert_key_string(r.out, "error", trainest_status_name(cases[i].status));
+        assert_key_string(r.out, "field", cases[i].flag);
+        run_free(&r);
+    }
+    /* selective is a recompute mode; a bad name lists the three */
+    struct run r = RUN("estimate", "--samples", "1000", "--global-batch", "8", "--per-sample-s",
+                       "0.01", "--params", "1000", "--recompute", "some");
+    assert_int_equal(r.rc, CLI_EXIT_USAGE);
+    assert_contains(r.err, "not one of none, selective, full");
+    run_free(&r);
+    /* --recompute with the model shape alone is fine */
+    r = RUN("estimate", "--samples", "1000", "--global-batch", "8", "--per-sample-s", "0.01",
+            "--layers", "2", "--recompute", "selective");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
     run_free(&r);
 }
 
@@ -1809,6 +2169,10 @@ int main(void)
         cmocka_unit_test(test_tradeoff_json),
         cmocka_unit_test(test_tradeoff_table),
         cmocka_unit_test(test_estimate_help_lists_every_flag),
+        cmocka_unit_test(test_plan_layout_keys),
+        cmocka_unit_test(test_plan_bad_layout_lists_layouts),
+        cmocka_unit_test(test_estimate_model_parallel_keys),
+        cmocka_unit_test(test_estimate_model_parallel_errors),
         cmocka_unit_test(test_parse_u64_strict),
         cmocka_unit_test(test_parse_double_strict),
         cmocka_unit_test(test_parse_enum_exact),

@@ -4,7 +4,10 @@
  * plan request, an estimate request and whatever else commands need), so
  * adding a command is a row in `commands` and adding a flag is a row in
  * `flags`. Unlike the library, the tool may allocate: the observations of a
- * calibration file and the candidates of a trade-off live on the heap. */
+ * calibration file and the candidates of a trade-off live on the heap.
+ * This file holds the tables, parsing, help, errors, the shared output
+ * helpers, and plan, estimate, calibrate and demo; cli_impl.h lists what the
+ * other commands' files use. */
 #include "cli.h"
 
 #include <errno.h>
@@ -18,6 +21,7 @@
 #include <string.h>
 
 #include "args.h"
+#include "cli_impl.h"
 #include "csv.h"
 #include "json.h"
 #include "trainest.h"
@@ -69,7 +73,18 @@ static const struct enum_name data_mode_names[] = {
 
 static const struct enum_name recompute_names[] = {
     {"none", TRAINEST_RECOMPUTE_NONE},
+    {"selective", TRAINEST_RECOMPUTE_SELECTIVE},
     {"full", TRAINEST_RECOMPUTE_FULL},
+    {NULL, 0},
+};
+
+static const struct enum_name zero_stage_names[] = {
+    {"0", 0}, {"1", 1}, {"2", 2}, {"3", 3}, {NULL, 0},
+};
+
+static const struct enum_name interval_rule_names[] = {
+    {"daly", TRAINEST_INTERVAL_DALY},
+    {"young", TRAINEST_INTERVAL_YOUNG},
     {NULL, 0},
 };
 
@@ -82,35 +97,47 @@ static const char *name_of(const struct enum_name *names, uint32_t value)
 
 /* ---- Options and flags --------------------------------------------------- */
 
-#define MAX_FLAGS 64
-
-/* Everything any command can be told. Flags write into it by offset. */
-struct options {
-    trainest_plan_request plan;
-    trainest_estimate_request estimate;
-    const char *calibration; /* --calibration: a CSV file of measured steps */
-    bool tradeoff;
-    bool json;
-    bool seen[MAX_FLAGS]; /* indexed like flags[] */
-};
-
 /* FLAG_DOUBLE takes a finite decimal number >= 0: every real-valued
- * quantity the tool takes is a time, a rate, a size or a ratio. */
-enum flag_kind { FLAG_BOOL, FLAG_U64, FLAG_DOUBLE, FLAG_ENUM, FLAG_STRING };
+ * quantity the tool takes is a time, a rate, a size or a ratio. FLAG_BITS
+ * takes bytes per parameter as a decimal (2, 0.5, 12) and stores whole bits
+ * in a uint32_t. FLAG_RANGE is MIN:MAX[:STEP] into three uint64_t, FLAG_TRIPLE
+ * A,B,C into three uint64_t. */
+enum flag_kind {
+    FLAG_BOOL,
+    FLAG_U64,
+    FLAG_DOUBLE,
+    FLAG_ENUM,
+    FLAG_STRING,
+    FLAG_BITS,
+    FLAG_RANGE,
+    FLAG_TRIPLE
+};
 
 /* Flags come in groups; a command accepts a set of groups. The order here
  * is the order of the sections in a command's help. */
 enum flag_group {
     GROUP_BATCH = 1u << 0,
-    GROUP_POLICY = 1u << 1,
-    GROUP_MEASURED = 1u << 2,
-    GROUP_STEP = 1u << 3,
-    GROUP_ANALYTIC = 1u << 4,
-    GROUP_DATA = 1u << 5,
-    GROUP_COMM = 1u << 6,
-    GROUP_OVERHEAD = 1u << 7,
-    GROUP_TRADEOFF = 1u << 8,
-    GROUP_OUTPUT = 1u << 9,
+    GROUP_LAYOUT = 1u << 1,
+    GROUP_SHAPE = 1u << 2,
+    GROUP_POLICY = 1u << 3,
+    GROUP_MEASURED = 1u << 4,
+    GROUP_STEP = 1u << 5,
+    GROUP_ANALYTIC = 1u << 6,
+    GROUP_DATA = 1u << 7,
+    GROUP_COMM = 1u << 8,
+    GROUP_MPCOMM = 1u << 9,
+    GROUP_OVERHEAD = 1u << 10,
+    GROUP_DEVICE_MEMORY = 1u << 11,
+    GROUP_MEMORY = 1u << 12,
+    GROUP_FIT = 1u << 13,
+    GROUP_SEARCH = 1u << 14,
+    GROUP_FAILURE = 1u << 15,
+    GROUP_RAMPUP = 1u << 16,
+    GROUP_CRITICAL = 1u << 17,
+    GROUP_TRADEOFF = 1u << 18,
+    GROUP_ETA = 1u << 19,
+    GROUP_PLOT = 1u << 20,
+    GROUP_OUTPUT = 1u << 21,
 };
 
 static const struct {
@@ -118,14 +145,26 @@ static const struct {
     const char *title;
 } group_titles[] = {
     {GROUP_BATCH, "Batch"},
+    {GROUP_LAYOUT, "Model parallelism (devices = DP x TP x PP)"},
+    {GROUP_SHAPE, "Model shape (for layouts, parallel communication, FLOPs and memory)"},
     {GROUP_POLICY, "Rounding policies"},
     {GROUP_MEASURED, "Step time from measurements"},
     {GROUP_STEP, "Step time given directly (instead of --calibration)"},
     {GROUP_ANALYTIC, "Step time from FLOPs (FLOPs and peak also give the MFU)"},
     {GROUP_DATA, "Input pipeline and host-to-device copies"},
     {GROUP_COMM, "Gradient all-reduce (data parallel)"},
+    {GROUP_MPCOMM, "Tensor- and pipeline-parallel communication"},
     {GROUP_OVERHEAD, "Overheads"},
+    {GROUP_DEVICE_MEMORY, "Device memory"},
+    {GROUP_MEMORY, "Memory model: bytes(m) = static + activations x m per device"},
+    {GROUP_FIT, "Measured peaks"},
+    {GROUP_SEARCH, "Search space"},
+    {GROUP_FAILURE, "Failures and checkpoints"},
+    {GROUP_RAMPUP, "Batch-size ramp-up (Megatron)"},
+    {GROUP_CRITICAL, "Critical batch size (McCandlish et al. 2018)"},
     {GROUP_TRADEOFF, "Accumulation trade-off"},
+    {GROUP_ETA, "Progress"},
+    {GROUP_PLOT, "Plots"},
     {GROUP_OUTPUT, "Output"},
 };
 
@@ -143,6 +182,7 @@ struct flag {
 
 #define OPT(member) offsetof(struct options, member)
 #define EST(member) OPT(estimate.member)
+#define MEM(member) OPT(memory.member)
 
 static const struct flag flags[] = {
     {"samples", FLAG_U64, GROUP_BATCH, OPT(plan.samples), NULL, TRAINEST_FIELD_SAMPLES, true, "N",
@@ -154,7 +194,8 @@ static const struct flag flags[] = {
     {"grad-accum", FLAG_U64, GROUP_BATCH, OPT(plan.grad_accum_steps), NULL,
      TRAINEST_FIELD_GRAD_ACCUM_STEPS, false, "A", "micro-batches accumulated per optimizer step"},
     {"devices", FLAG_U64, GROUP_BATCH, OPT(plan.data_parallel), NULL,
-     TRAINEST_FIELD_DATA_PARALLEL, false, "R", "data-parallel replicas (default 1)"},
+     TRAINEST_FIELD_DATA_PARALLEL, false, "R",
+     "data-parallel replicas (default 1); with --total-devices it is derived"},
     {"max-micro-batch", FLAG_U64, GROUP_BATCH, OPT(plan.max_micro_batch), NULL,
      TRAINEST_FIELD_MAX_MICRO_BATCH, false, "M",
      "largest micro-batch that fits in memory (default 0: no limit)"},
@@ -162,6 +203,33 @@ static const struct flag flags[] = {
      "passes over the dataset (default 1)"},
     {"seq-len", FLAG_U64, GROUP_BATCH, OPT(plan.seq_len_tokens), NULL,
      TRAINEST_FIELD_SEQ_LEN_TOKENS, false, "T", "tokens per sample; adds token counts"},
+
+    {"tensor-parallel", FLAG_U64, GROUP_LAYOUT, OPT(plan.tensor_parallel), NULL,
+     TRAINEST_FIELD_TENSOR_PARALLEL, false, "TP",
+     "devices that split every layer (default 1); needs --hidden, --layers and --seq-len "
+     "for the time"},
+    {"pipeline-parallel", FLAG_U64, GROUP_LAYOUT, OPT(plan.pipeline_parallel), NULL,
+     TRAINEST_FIELD_PIPELINE_PARALLEL, false, "PP",
+     "pipeline stages, each with layers / PP layers (default 1)"},
+    {"virtual-stages", FLAG_U64, GROUP_LAYOUT, OPT(plan.virtual_stages), NULL,
+     TRAINEST_FIELD_VIRTUAL_STAGES, false, "V",
+     "model chunks per device for the interleaved 1F1B schedule (default 1: plain 1F1B); "
+     "needs a micro-batch count per step that is a multiple of PP"},
+    {"total-devices", FLAG_U64, GROUP_LAYOUT, OPT(plan.devices), NULL, TRAINEST_FIELD_DEVICES,
+     false, "N",
+     "all devices, DP x TP x PP: the data-parallel size is then derived as N / (TP x PP) "
+     "(leave --devices out, or give that value)"},
+
+    {"layers", FLAG_U64, GROUP_SHAPE, OPT(plan.layers), NULL, TRAINEST_FIELD_LAYERS, false, "L",
+     "transformer layers (a multiple of PP x virtual stages)"},
+    {"hidden", FLAG_U64, GROUP_SHAPE, OPT(plan.hidden), NULL, TRAINEST_FIELD_HIDDEN, false, "H",
+     "hidden size (a multiple of TP)"},
+    {"attention-heads", FLAG_U64, GROUP_SHAPE, OPT(plan.attention_heads), NULL,
+     TRAINEST_FIELD_ATTENTION_HEADS, false, "A",
+     "attention heads (a multiple of TP), for activation memory"},
+    {"vocab", FLAG_U64, GROUP_SHAPE, OPT(plan.vocab), NULL, TRAINEST_FIELD_VOCAB, false, "V",
+     "vocabulary size: with --layers and --hidden, FLOPs by Megatron's formula"},
+
     {"preset", FLAG_ENUM, GROUP_POLICY, OPT(plan.preset), preset_names, TRAINEST_FIELD_PRESET,
      false, "NAME", "whose rules to follow (default plain)"},
     {"sampler", FLAG_ENUM, GROUP_POLICY, OPT(plan.sampler), sampler_names,
@@ -194,7 +262,9 @@ static const struct flag flags[] = {
      "per optimizer step when device-bound: the host's head start"},
 
     {"params", FLAG_U64, GROUP_ANALYTIC, EST(params), NULL, TRAINEST_FIELD_PARAMS, false, "N",
-     "model parameters: FLOPs per sample = 6 x params x tokens per sample"},
+     "model parameters: FLOPs per sample = 6 x params x tokens per sample; also the memory "
+     "model's parameters (weights, gradients, optimizer states) unless --static-bytes or "
+     "--memory-points is given"},
     {"tokens-per-sample", FLAG_U64, GROUP_ANALYTIC, EST(tokens_per_sample), NULL,
      TRAINEST_FIELD_TOKENS_PER_SAMPLE, false, "T",
      "tokens per sample for FLOPs (default --seq-len)"},
@@ -203,7 +273,9 @@ static const struct flag flags[] = {
      "training FLOPs per sample (instead of --params)"},
     {"recompute", FLAG_ENUM, GROUP_ANALYTIC, EST(recompute), recompute_names,
      TRAINEST_FIELD_RECOMPUTE, false, "NAME",
-     "activation recomputation: full makes it 8 x params x tokens (default none)"},
+     "activation recomputation (default none): full makes FLOPs 8 x params x tokens and "
+     "repeats the forward's tensor-parallel all-reduces; selective recomputes the attention "
+     "core; both shrink activation memory from the model shape"},
     {"peak-flops-per-s", FLAG_DOUBLE, GROUP_ANALYTIC, EST(peak_flops_per_s), NULL,
      TRAINEST_FIELD_PEAK_FLOPS_PER_S, false, "F",
      "peak FLOP/s of one device; with --params or --flops-per-sample and no --per-sample-s "
@@ -247,7 +319,8 @@ static const struct flag flags[] = {
      "S", "latency per ring hop (default 0)"},
     {"devices-per-node", FLAG_U64, GROUP_COMM, EST(devices_per_node), NULL,
      TRAINEST_FIELD_DEVICES_PER_NODE, false, "N",
-     "devices per node (default 0: all in one node)"},
+     "devices per node (default 0: all in one node); the search keeps tensor parallelism "
+     "within a node, the failure model counts nodes with it"},
     {"inter-node-bytes-per-s", FLAG_DOUBLE, GROUP_COMM, EST(inter_node_bytes_per_s), NULL,
      TRAINEST_FIELD_INTER_NODE_BYTES_PER_S, false, "X",
      "all-reduce bandwidth across nodes (needed when devices span nodes)"},
@@ -255,27 +328,155 @@ static const struct flag flags[] = {
      TRAINEST_FIELD_COMM_OVERLAP_RATIO, false, "R",
      "fraction in [0, 1] of the all-reduce hidden behind the backward pass (default 0)"},
 
+    {"activation-bytes-per-element", FLAG_U64, GROUP_MPCOMM, EST(activation_bytes_per_element),
+     NULL, TRAINEST_FIELD_ACTIVATION_BYTES_PER_ELEMENT, false, "B",
+     "bytes per activation element sent between tensor- and pipeline-parallel ranks "
+     "(default 2: bf16)"},
+    {"tp-bytes-per-s", FLAG_DOUBLE, GROUP_MPCOMM, EST(tp_bytes_per_s), NULL,
+     TRAINEST_FIELD_TP_BYTES_PER_S, false, "X",
+     "tensor-parallel all-reduce bandwidth within a node (default --bus-bytes-per-s)"},
+    {"p2p-bytes-per-s", FLAG_DOUBLE, GROUP_MPCOMM, EST(p2p_bytes_per_s), NULL,
+     TRAINEST_FIELD_P2P_BYTES_PER_S, false, "X",
+     "bandwidth between pipeline stages (default --bus-bytes-per-s, or "
+     "--inter-node-bytes-per-s once a model replica spans nodes)"},
+
     {"eval-s-per-epoch", FLAG_DOUBLE, GROUP_OVERHEAD, EST(eval_s_per_epoch), NULL,
      TRAINEST_FIELD_EVAL_S_PER_EPOCH, false, "S", "evaluation time per epoch"},
     {"checkpoint-s", FLAG_DOUBLE, GROUP_OVERHEAD, EST(checkpoint_s), NULL,
-     TRAINEST_FIELD_CHECKPOINT_S, false, "S", "time to write one checkpoint"},
+     TRAINEST_FIELD_CHECKPOINT_S, false, "S",
+     "time to write one checkpoint (scheduled per epoch; the failure model has its own "
+     "--checkpoint-write-s)"},
     {"checkpoints-per-epoch", FLAG_U64, GROUP_OVERHEAD, EST(checkpoints_per_epoch), NULL,
      TRAINEST_FIELD_CHECKPOINTS_PER_EPOCH, false, "N", "checkpoints written per epoch"},
     {"startup-s", FLAG_DOUBLE, GROUP_OVERHEAD, EST(startup_s), NULL, TRAINEST_FIELD_STARTUP_S,
      false, "S", "one-time start-up: launch, model build, compilation"},
 
+    {"device-memory-bytes", FLAG_U64, GROUP_DEVICE_MEMORY, MEM(device_memory_bytes), NULL,
+     TRAINEST_FIELD_DEVICE_MEMORY_BYTES, false, "D", "memory of one device (default: unlimited)"},
+    {"headroom-ratio", FLAG_DOUBLE, GROUP_DEVICE_MEMORY, MEM(headroom_ratio), NULL,
+     TRAINEST_FIELD_HEADROOM_RATIO, false, "H",
+     "fraction in [0, 1) of device memory kept free (default 0)"},
+
+    {"zero-stage", FLAG_ENUM, GROUP_MEMORY, MEM(zero_stage), zero_stage_names,
+     TRAINEST_FIELD_ZERO_STAGE, false, "Z",
+     "ZeRO over the data-parallel replicas: 1 shards optimizer states, 2 also gradients, "
+     "3 also weights (default 0)"},
+    {"bytes-per-param-weights", FLAG_BITS, GROUP_MEMORY, MEM(weight_bits_per_param), NULL,
+     TRAINEST_FIELD_WEIGHT_BITS_PER_PARAM, false, "B",
+     "bytes of weights per parameter, whole bits (2, 0.5: default 2)"},
+    {"bytes-per-param-grads", FLAG_BITS, GROUP_MEMORY, MEM(grad_bits_per_param), NULL,
+     TRAINEST_FIELD_GRAD_BITS_PER_PARAM, false, "B",
+     "bytes of gradients per parameter (default 2)"},
+    {"bytes-per-param-optimizer", FLAG_BITS, GROUP_MEMORY, MEM(optimizer_bits_per_param), NULL,
+     TRAINEST_FIELD_OPTIMIZER_BITS_PER_PARAM, false, "B",
+     "bytes of optimizer state per parameter (default 12: mixed-precision Adam)"},
+    {"overhead-bytes", FLAG_U64, GROUP_MEMORY, MEM(overhead_bytes), NULL,
+     TRAINEST_FIELD_OVERHEAD_BYTES, false, "B",
+     "fixed per-device overhead added to the model states (context, workspaces)"},
+    {"static-bytes", FLAG_U64, GROUP_MEMORY, MEM(static_bytes), NULL, TRAINEST_FIELD_STATIC_BYTES,
+     false, "B", "or: measured bytes that do not grow with the micro-batch (instead of the "
+     "model states from --params)"},
+    {"activation-bytes-per-sample", FLAG_U64, GROUP_MEMORY, MEM(activation_bytes_per_sample),
+     NULL, TRAINEST_FIELD_ACTIVATION_BYTES_PER_SAMPLE, false, "B",
+     "peak bytes per sample of the micro-batch, whole model on one device (default: from "
+     "--layers, --hidden, --attention-heads and --seq-len)"},
+    {"memory-points", FLAG_STRING, GROUP_MEMORY, OPT(memory_points), NULL,
+     TRAINEST_FIELD_MEMORY_POINTS, false, "FILE.csv",
+     "or: measured peaks (columns micro_batch, peak_bytes), fitted for the static and "
+     "per-sample bytes"},
+
+    {"points", FLAG_STRING, GROUP_FIT, OPT(points), NULL, TRAINEST_FIELD_MEMORY_POINTS, false,
+     "FILE.csv", "measured peaks: columns micro_batch, peak_bytes"},
+
+    {"max-devices", FLAG_U64, GROUP_SEARCH, OPT(search.max_devices), NULL,
+     TRAINEST_FIELD_MAX_DEVICES, false, "N",
+     "devices available: every layout with DP x TP x PP <= N is tried (default 1)"},
+    {"global-batch-range", FLAG_RANGE, GROUP_SEARCH, OPT(search.global_batch_min), NULL,
+     TRAINEST_FIELD_GLOBAL_BATCH_MIN, false, "MIN:MAX[:STEP]",
+     "global batches to try, MIN to MAX inclusive by STEP (default 1); without it, "
+     "--global-batch"},
+    {"max-tensor-parallel", FLAG_U64, GROUP_SEARCH, OPT(search.max_tensor_parallel), NULL,
+     TRAINEST_FIELD_MAX_TENSOR_PARALLEL, false, "TP",
+     "tensor-parallel sizes to try: powers of two up to TP, within a node (default 1)"},
+    {"max-pipeline-parallel", FLAG_U64, GROUP_SEARCH, OPT(search.max_pipeline_parallel), NULL,
+     TRAINEST_FIELD_MAX_PIPELINE_PARALLEL, false, "PP",
+     "pipeline-parallel sizes to try: powers of two up to PP dividing --layers (default 1)"},
+    {"top", FLAG_U64, GROUP_SEARCH, OPT(top), NULL, TRAINEST_FIELD_NONE, false, "K",
+     "how many of the fastest plans to list (default 10, at most 100000)"},
+
+    {"mtbf-hours-per-device", FLAG_DOUBLE, GROUP_FAILURE, OPT(failure.mtbf_hours_per_device),
+     NULL, TRAINEST_FIELD_MTBF_HOURS_PER_DEVICE, false, "H",
+     "mean time between failures of one device, hours; turns on the failure model"},
+    {"mtbf-hours-per-node", FLAG_DOUBLE, GROUP_FAILURE, OPT(failure.mtbf_hours_per_node), NULL,
+     TRAINEST_FIELD_MTBF_HOURS_PER_NODE, false, "H",
+     "mean time between failures of one node (host, network), hours; needs "
+     "--devices-per-node"},
+    {"checkpoint-write-s", FLAG_DOUBLE, GROUP_FAILURE, OPT(failure.checkpoint_write_s), NULL,
+     TRAINEST_FIELD_CHECKPOINT_WRITE_S, false, "S",
+     "time the run pauses to write one checkpoint (needed for the optimal interval)"},
+    {"restart-s", FLAG_DOUBLE, GROUP_FAILURE, OPT(failure.restart_s), NULL,
+     TRAINEST_FIELD_RESTART_S, false, "S",
+     "time from a failure to training again: detection, reload, warm-up"},
+    {"checkpoint-interval-s", FLAG_DOUBLE, GROUP_FAILURE, OPT(failure.checkpoint_interval_s),
+     NULL, TRAINEST_FIELD_CHECKPOINT_INTERVAL_S, false, "S",
+     "compute seconds between checkpoints (default 0: optimal)"},
+    {"interval-rule", FLAG_ENUM, GROUP_FAILURE, OPT(failure.interval_rule), interval_rule_names,
+     TRAINEST_FIELD_INTERVAL_RULE, false, "NAME",
+     "the optimal interval's formula: daly (higher order, default) or young"},
+
+    {"rampup", FLAG_TRIPLE, GROUP_RAMPUP, OPT(rampup.start_global_batch), NULL,
+     TRAINEST_FIELD_RAMPUP_START, false, "START,INCR,SAMPLES",
+     "Megatron's --rampup-batch-size: the global batch grows from START by INCR over SAMPLES "
+     "samples to --global-batch (needs --preset megatron)"},
+
+    {"noise-scale", FLAG_DOUBLE, GROUP_CRITICAL, OPT(critical.noise_scale), NULL,
+     TRAINEST_FIELD_NOISE_SCALE, false, "B",
+     "gradient noise scale B_noise (about the critical batch), samples"},
+    {"min-steps", FLAG_DOUBLE, GROUP_CRITICAL, OPT(critical.min_steps), NULL,
+     TRAINEST_FIELD_MIN_STEPS, false, "S",
+     "S_min: steps to the target loss with an infinite batch ..."},
+    {"min-samples", FLAG_DOUBLE, GROUP_CRITICAL, OPT(critical.min_samples), NULL,
+     TRAINEST_FIELD_MIN_SAMPLES, false, "E",
+     "... or E_min: samples to the target with a tiny batch"},
+    {"max-global-batch", FLAG_U64, GROUP_CRITICAL, OPT(critical.max_global_batch), NULL,
+     TRAINEST_FIELD_MAX_GLOBAL_BATCH, false, "G",
+     "largest global batch the best-batch search tries (default 64 x noise scale)"},
+
     {"tradeoff", FLAG_BOOL, GROUP_TRADEOFF, OPT(tradeoff), NULL, TRAINEST_FIELD_NONE, false, NULL,
      "time every micro-batch that divides the per-device batch, and recommend the largest "
-     "within --max-micro-batch"},
+     "within --max-micro-batch and the memory model"},
+
+    {"steps-done", FLAG_U64, GROUP_ETA, OPT(eta.steps_done), NULL, TRAINEST_FIELD_NONE, false,
+     "N", "steps already done before the first line (resuming)"},
+    {"warmup-steps", FLAG_U64, GROUP_ETA, OPT(eta.warmup_steps), NULL, TRAINEST_FIELD_NONE,
+     false, "N", "first steps left out of the step time (default 5)"},
+    {"outlier-ratio", FLAG_DOUBLE, GROUP_ETA, OPT(eta.outlier_ratio), NULL,
+     TRAINEST_FIELD_OUTLIER_RATIO, false, "R",
+     "a step longer than R x the median is an outlier: elapsed, not step time (default 3)"},
+    {"every", FLAG_U64, GROUP_ETA, OPT(every), NULL, TRAINEST_FIELD_NONE, false, "N",
+     "report every N steps (default 1)"},
+    {"now", FLAG_DOUBLE, GROUP_ETA, OPT(now), NULL, TRAINEST_FIELD_NOW_UNIX_S, false, "UNIX_S",
+     "the clock at the first line, seconds since 1970 (default: the system clock); for "
+     "replays and tests"},
+    {"now-step", FLAG_DOUBLE, GROUP_ETA, OPT(now_step), NULL, TRAINEST_FIELD_NONE, false, "S",
+     "with --now: seconds the clock advances per line read (default 0)"},
+    {"progress", FLAG_BOOL, GROUP_ETA, OPT(progress), NULL, TRAINEST_FIELD_NONE, false, NULL,
+     "draw the self-updating progress line even when the output is not a terminal"},
+
+    {"svg", FLAG_STRING, GROUP_PLOT, OPT(svg), NULL, TRAINEST_FIELD_NONE, false, "FILE.svg",
+     "write the three plots as one self-contained SVG"},
+    {"csv", FLAG_STRING, GROUP_PLOT, OPT(csv), NULL, TRAINEST_FIELD_NONE, false, "FILE.csv",
+     "write every plotted point: panel,series,x,y,unit_x,unit_y ('-': standard output)"},
 
     {"json", FLAG_BOOL, GROUP_OUTPUT, OPT(json), NULL, TRAINEST_FIELD_NONE, false, NULL,
-     "print one JSON object instead of a table"},
+     "print JSON instead of a table"},
 };
 
 #define FLAG_COUNT (sizeof flags / sizeof flags[0])
 _Static_assert(FLAG_COUNT <= MAX_FLAGS, "raise MAX_FLAGS");
 
-/* Fields no flag sets directly, and the flag that supplies them. */
+/* Fields no flag sets directly (or several flags set), and the flags that
+ * supply them: the first the running command accepts is named. */
 static const struct {
     uint32_t field;
     const char *flag;
@@ -284,6 +485,29 @@ static const struct {
     {TRAINEST_FIELD_OBSERVATION_GRAD_ACCUM_STEPS, "calibration"},
     {TRAINEST_FIELD_OBSERVATION_STEP_S, "calibration"},
     {TRAINEST_FIELD_CALIBRATION_FLAGS, "optimizer-s"},
+    {TRAINEST_FIELD_MEMORY_PARAMS, "params"},
+    {TRAINEST_FIELD_STATIC_BYTES, "memory-points"},
+    {TRAINEST_FIELD_ACTIVATION_BYTES_PER_SAMPLE, "memory-points"},
+    {TRAINEST_FIELD_MEMORY_POINTS, "memory-points"},
+    {TRAINEST_FIELD_MEMORY_POINT_MICRO_BATCH, "points"},
+    {TRAINEST_FIELD_MEMORY_POINT_MICRO_BATCH, "memory-points"},
+    {TRAINEST_FIELD_MEMORY_POINT_PEAK_BYTES, "points"},
+    {TRAINEST_FIELD_MEMORY_POINT_PEAK_BYTES, "memory-points"},
+    {TRAINEST_FIELD_GLOBAL_BATCH_MAX, "global-batch-range"},
+    {TRAINEST_FIELD_GLOBAL_BATCH_STEP, "global-batch-range"},
+    {TRAINEST_FIELD_MEMORY_RECOMPUTE, "recompute"},
+    {TRAINEST_FIELD_FAILURE_DEVICES, "total-devices"},
+    {TRAINEST_FIELD_FAILURE_DEVICES, "devices"},
+    {TRAINEST_FIELD_FAILURE_DEVICES_PER_NODE, "devices-per-node"},
+    {TRAINEST_FIELD_SEARCH_DEVICES_PER_NODE, "devices-per-node"},
+    {TRAINEST_FIELD_RAMPUP_INCREMENT, "rampup"},
+    {TRAINEST_FIELD_RAMPUP_SAMPLES, "rampup"},
+    {TRAINEST_FIELD_JOB_MTBF_S, "mtbf-hours-per-device"},
+    {TRAINEST_FIELD_JOB_MTBF_S, "mtbf-hours-per-node"},
+    {TRAINEST_FIELD_WORK_S, "samples"},
+    {TRAINEST_FIELD_TOTAL_STEPS, "samples"},
+    {TRAINEST_FIELD_PRIOR_STEP_S, "per-sample-s"},
+    {TRAINEST_FIELD_OVERHEAD_S_PER_EPOCH, "eval-s-per-epoch"},
 };
 
 static const struct flag *flag_named(const char *name, size_t len)
@@ -294,21 +518,7 @@ static const struct flag *flag_named(const char *name, size_t len)
     return NULL;
 }
 
-/* The flag that sets a trainest_field, or NULL. */
-static const struct flag *flag_for_field(uint32_t field)
-{
-    if (field == TRAINEST_FIELD_NONE)
-        return NULL;
-    for (size_t i = 0; i < FLAG_COUNT; i++)
-        if (flags[i].field == field)
-            return &flags[i];
-    for (size_t i = 0; i < sizeof field_flags / sizeof field_flags[0]; i++)
-        if (field_flags[i].field == field)
-            return flag_named(field_flags[i].flag, strlen(field_flags[i].flag));
-    return NULL;
-}
-
-static bool given(const struct options *o, const char *name)
+bool given(const struct options *o, const char *name)
 {
     const struct flag *f = flag_named(name, strlen(name));
     return f && o->seen[f - flags];
@@ -316,10 +526,10 @@ static bool given(const struct options *o, const char *name)
 
 /* ---- Commands -------------------------------------------------------------- */
 
-struct cli {
-    FILE *out, *err;
-    bool json; /* --json was asked for: errors go to out as JSON too */
-    const struct command *cmd;
+/* A flag of an accepted group that a command does not take, and why. */
+struct exclusion {
+    const char *flag;
+    const char *why;
 };
 
 struct command {
@@ -329,6 +539,7 @@ struct command {
     const char *description;
     unsigned groups;   /* the flag groups it accepts */
     const char *needs; /* a flag it requires besides those marked required, or NULL */
+    const struct exclusion *excluded; /* ends with a NULL flag; or NULL */
     int (*run)(struct cli *c, const struct options *o);
 };
 
@@ -337,14 +548,26 @@ static int run_estimate(struct cli *c, const struct options *o);
 static int run_calibrate(struct cli *c, const struct options *o);
 static int run_demo(struct cli *c, const struct options *o);
 
+/* The groups of flags that describe a run's time. */
+#define TIME_GROUPS                                                                            \
+    (GROUP_BATCH | GROUP_LAYOUT | GROUP_SHAPE | GROUP_POLICY | GROUP_MEASURED | GROUP_STEP |   \
+     GROUP_ANALYTIC | GROUP_DATA | GROUP_COMM | GROUP_MPCOMM | GROUP_OVERHEAD)
+
 static const struct command commands[] = {
     {"plan", "--samples N [flags]", "resolve a batch plan and count its steps exactly",
-     "Resolve global batch = micro-batch x grad accum x devices and count the\n"
-     "optimizer steps, micro-steps and samples of every epoch exactly. Give two\n"
-     "of --global-batch, --micro-batch and --grad-accum (the third is derived),\n"
-     "all three, or --global-batch with --max-micro-batch. A request that does\n"
-     "not split evenly fails with the nearest valid plans.\n",
-     GROUP_BATCH | GROUP_POLICY | GROUP_OUTPUT, NULL, run_plan},
+     "Resolve global batch = micro-batch x grad accum x data-parallel replicas and\n"
+     "count the optimizer steps, micro-steps and samples of every epoch exactly.\n"
+     "Give two of --global-batch, --micro-batch and --grad-accum (the third is\n"
+     "derived), all three, or --global-batch with --max-micro-batch. A request\n"
+     "that does not split evenly fails with the nearest valid plans.\n"
+     "\n"
+     "With model parallelism, devices = DP x TP x PP: give --devices (DP) with\n"
+     "--tensor-parallel and --pipeline-parallel, or --total-devices and let DP be\n"
+     "derived. The global batch splits over the DP replicas only; every pipeline\n"
+     "runs G / (m x DP) micro-batches per step. A layout that does not divide\n"
+     "fails with the nearest valid layouts.\n",
+     GROUP_BATCH | GROUP_LAYOUT | GROUP_SHAPE | GROUP_POLICY | GROUP_OUTPUT, NULL, NULL,
+     run_plan},
     {"estimate", "--samples N [batch flags] STEP-TIME [flags]",
      "predict how long a run takes, and where the time goes",
      "Plan the batch exactly (as 'trainest plan' does), time every optimizer step\n"
@@ -355,6 +578,11 @@ static const struct command commands[] = {
      "  step = max(a x floor, launch_lag + a x (fixed + per_sample x m)) + optimizer\n"
      "         + transfer + all-reduce + data stall\n"
      "\n"
+     "With tensor and pipeline parallelism every micro-batch runs through a stage\n"
+     "of 1 / (TP x PP) of the model, plus tensor-parallel all-reduces and\n"
+     "point-to-point transfers, and the pipeline adds its bubble (PP - 1) / (v x\n"
+     "micro-batches) (docs/parallelism.md).\n"
+     "\n"
      "STEP-TIME is one of:\n"
      "  --calibration FILE.csv    fit the model to measured steps first\n"
      "  --per-sample-s S ...      the parameters as given (--floor-s, --fixed-s,\n"
@@ -362,11 +590,23 @@ static const struct command commands[] = {
      "  --peak-flops-per-s F with --params N (and --seq-len or --tokens-per-sample)\n"
      "    or --flops-per-sample F, plus --efficiency R or --observed-step-s S:\n"
      "                            per-sample time from FLOPs\n"
+     "\n"
+     "Run-level realism (docs/run-level.md), each reported only when asked for:\n"
+     "  --mtbf-hours-per-device H (or -per-node): failures, checkpoints and restarts\n"
+     "    around the run: expected, P50 and P90 wall time, interruptions\n"
+     "  --rampup START,INCR,SAMPLES: Megatron's batch-size ramp-up (with\n"
+     "    --preset megatron); the failure model then protects the ramped run\n"
+     "  --noise-scale B with --min-steps S (or --min-samples E): time to a target\n"
+     "    loss, and the global batch that reaches it first (within the memory\n"
+     "    model, if memory flags are given)\n"
+     "With memory flags the plan's memory per device is reported too.\n"
+     "\n"
      "With --tradeoff, time every micro-batch that divides the per-device batch\n"
-     "instead, and recommend the largest within --max-micro-batch.\n",
-     GROUP_BATCH | GROUP_POLICY | GROUP_MEASURED | GROUP_STEP | GROUP_ANALYTIC | GROUP_DATA |
-         GROUP_COMM | GROUP_OVERHEAD | GROUP_TRADEOFF | GROUP_OUTPUT,
-     NULL, run_estimate},
+     "instead, and recommend the largest within --max-micro-batch and the memory\n"
+     "model.\n",
+     TIME_GROUPS | GROUP_DEVICE_MEMORY | GROUP_MEMORY | GROUP_FAILURE | GROUP_RAMPUP |
+         GROUP_CRITICAL | GROUP_TRADEOFF | GROUP_OUTPUT,
+     NULL, NULL, run_estimate},
     {"calibrate", "--calibration FILE.csv [--optimizer-s S] [--json]",
      "fit the step-time model to measured optimizer steps",
      "Fit floor_s, fixed_s, per_sample_s, launch_lag_s and optimizer_s of the\n"
@@ -383,11 +623,11 @@ static const struct command commands[] = {
      "Rows with at least two grad_accum values separate the per-step optimizer\n"
      "time from the per-micro-batch time; if every row has the same grad_accum,\n"
      "give --optimizer-s.\n",
-     GROUP_MEASURED | GROUP_OUTPUT, "calibration", run_calibrate},
+     GROUP_MEASURED | GROUP_OUTPUT, "calibration", NULL, run_calibrate},
     {"demo", "", "the worked example: 1000 samples, global batch 10",
      "Plan the worked example, 1000 samples with a global batch of 10, without\n"
      "and with gradient accumulation.\n",
-     0, NULL, run_demo},
+     0, NULL, NULL, run_demo},
 };
 
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])
@@ -400,9 +640,49 @@ static const struct command *command_named(const char *name)
     return NULL;
 }
 
+/* Why cmd does not take flag f, or NULL if it is not excluded. */
+static const char *excluded_why(const struct command *cmd, const struct flag *f)
+{
+    for (const struct exclusion *e = cmd ? cmd->excluded : NULL; e && e->flag; e++)
+        if (strcmp(e->flag, f->name) == 0)
+            return e->why;
+    return NULL;
+}
+
 static bool accepts(const struct command *cmd, const struct flag *f)
 {
-    return cmd && (cmd->groups & f->group);
+    return cmd && (cmd->groups & f->group) && !excluded_why(cmd, f);
+}
+
+/* The flag that sets a trainest_field: the first the command accepts, else
+ * the first there is; NULL if none. */
+static const struct flag *flag_for_field(const struct command *cmd, uint32_t field)
+{
+    if (field == TRAINEST_FIELD_NONE)
+        return NULL;
+    const struct flag *any = NULL;
+    for (size_t i = 0; i < FLAG_COUNT; i++) {
+        if (flags[i].field != field)
+            continue;
+        if (accepts(cmd, &flags[i]))
+            return &flags[i];
+        any = any ? any : &flags[i];
+    }
+    for (size_t i = 0; i < sizeof field_flags / sizeof field_flags[0]; i++) {
+        if (field_flags[i].field != field)
+            continue;
+        const struct flag *f = flag_named(field_flags[i].flag, strlen(field_flags[i].flag));
+        if (accepts(cmd, f))
+            return f;
+        any = any ? any : f;
+    }
+    return any;
+}
+
+const char *flag_name_for_field(const struct cli *c, uint32_t field)
+{
+    const struct flag *f = flag_for_field(c->cmd, field);
+    return f ? f->name : NULL;
 }
 
 /* ---- Help and version ------------------------------------------------------ */
@@ -412,7 +692,8 @@ static void print_usage(FILE *f)
     fputs("Usage: trainest <command> [flags]\n"
           "\n"
           "Plan deep-learning training runs: exact batch splitting and step counts,\n"
-          "and how long the run takes.\n"
+          "how long the run takes, what fits in memory, the fastest plan, failures,\n"
+          "ramp-up and the critical batch, and a live ETA.\n"
           "\n"
           "Commands:\n",
           f);
@@ -467,6 +748,9 @@ static int flag_synopsis(const struct flag *fl, char *buf, size_t cap)
                     fl->metavar ? fl->metavar : "");
 }
 
+/* The longest left column printed in full; longer ones get a line of their own. */
+#define HELP_FLAG_WIDTH 34
+
 static void print_command_help(FILE *f, const struct command *cmd)
 {
     fprintf(f, "Usage: trainest %s%s%s\n\n%s", cmd->name, *cmd->synopsis ? " " : "",
@@ -474,10 +758,10 @@ static void print_command_help(FILE *f, const struct command *cmd)
 
     int width = (int)strlen("-h, --help");
     for (size_t i = 0; i < FLAG_COUNT; i++) {
-        char buf[64];
+        char buf[96];
         if (accepts(cmd, &flags[i])) {
             int n = flag_synopsis(&flags[i], buf, sizeof buf);
-            if (n > width)
+            if (n > width && n <= HELP_FLAG_WIDTH)
                 width = n;
         }
     }
@@ -487,16 +771,19 @@ static void print_command_help(FILE *f, const struct command *cmd)
         fprintf(f, "\n%s:\n", group_titles[g].title);
         for (size_t i = 0; i < FLAG_COUNT; i++) {
             const struct flag *fl = &flags[i];
-            if (fl->group != group_titles[g].group)
+            if (fl->group != group_titles[g].group || !accepts(cmd, fl))
                 continue;
-            char buf[64];
-            flag_synopsis(fl, buf, sizeof buf);
-            fprintf(f, "  %-*s  ", width, buf);
+            char buf[96];
+            const int n = flag_synopsis(fl, buf, sizeof buf);
+            if (n > width)
+                fprintf(f, "  %s\n  %-*s  ", buf, width, "");
+            else
+                fprintf(f, "  %-*s  ", width, buf);
             print_wrapped(f, fl->help, width + 4);
             if (fl->kind == FLAG_ENUM) {
                 fprintf(f, "  %-*s  one of:", width, "");
-                for (const struct enum_name *n = fl->names; n->name; n++)
-                    fprintf(f, " %s", n->name);
+                for (const struct enum_name *e = fl->names; e->name; e++)
+                    fprintf(f, " %s", e->name);
                 fputc('\n', f);
             }
         }
@@ -519,7 +806,7 @@ static void print_version(FILE *f)
 
 /* A bad command line: exit 2, the message on err, and with --json an
  * error object on out. */
-static int usage_error(struct cli *c, const char *message)
+int usage_error(struct cli *c, const char *message)
 {
     fprintf(c->err, "trainest: error: %s\n", message);
     if (c->cmd)
@@ -538,11 +825,65 @@ static int usage_error(struct cli *c, const char *message)
     return CLI_EXIT_USAGE;
 }
 
+int usage_errorf(struct cli *c, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return usage_error(c, msg);
+}
+
 /* ---- Parsing -------------------------------------------------------------------- */
 
 static bool is_help(const char *arg)
 {
     return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
+}
+
+/* A range MIN:MAX[:STEP] (sep ':', the third optional, each > 0) or a
+ * triple A,B,C (sep ',', all three, the library checks their values) into
+ * v[3], whole numbers. On failure describe why in msg. */
+static bool parse_parts(const struct flag *fl, const char *value, char sep, bool range,
+                        uint64_t v[3], char *msg, size_t cap)
+{
+    const char *p = value;
+    int n = 0;
+    uint64_t parts[3] = {0, 0, 1};
+    for (;;) {
+        if (n == 3) { /* a fourth part */
+            n = 4;
+            break;
+        }
+        const char *end = strchr(p, sep);
+        const size_t len = end ? (size_t)(end - p) : strlen(p);
+        char buf[32];
+        int st = len == 0 ? PARSE_EMPTY : len >= sizeof buf ? PARSE_RANGE : PARSE_OK;
+        if (st == PARSE_OK) {
+            memcpy(buf, p, len);
+            buf[len] = '\0';
+            st = parse_u64(buf, &parts[n]);
+        }
+        if (st == PARSE_OK && range && parts[n] == 0)
+            st = PARSE_RANGE;
+        if (st != PARSE_OK) {
+            snprintf(msg, cap, "--%s: '%.64s': part %d %s (each is a whole number%s)", fl->name,
+                     value, n + 1, st == PARSE_RANGE ? "is out of range" : "is not valid",
+                     range ? " > 0" : "");
+            return false;
+        }
+        n++;
+        if (!end)
+            break;
+        p = end + 1;
+    }
+    if (n < 2 || (n == 2 && !range) || n > 3) {
+        snprintf(msg, cap, "--%s: '%.64s' is not %s", fl->name, value, fl->metavar);
+        return false;
+    }
+    memcpy(v, parts, sizeof parts);
+    return true;
 }
 
 /* Parse one value into its slot; on failure describe why in msg. */
@@ -564,7 +905,8 @@ static bool parse_value(const struct flag *fl, const char *value, struct options
             snprintf(msg, cap, "--%s: '%.64s' is out of range (at most %" PRIu64 ")", fl->name,
                      value, UINT64_MAX);
         break;
-    case FLAG_DOUBLE: {
+    case FLAG_DOUBLE:
+    case FLAG_BITS: {
         double v = 0;
         st = parse_double(value, &v);
         if (st == PARSE_SYNTAX)
@@ -574,8 +916,24 @@ static bool parse_value(const struct flag *fl, const char *value, struct options
         else if (st == PARSE_OK && v < 0) {
             snprintf(msg, cap, "--%s: '%.64s' is negative", fl->name, value);
             st = PARSE_RANGE;
-        } else if (st == PARSE_OK)
+        } else if (st == PARSE_OK && fl->kind == FLAG_DOUBLE) {
             *(double *)slot = v == 0 ? 0.0 : v; /* no -0 */
+        } else if (st == PARSE_OK) {
+            /* bytes per parameter, stored as whole bits */
+            const double bits = v * 8;
+            if (bits > 4294967295.0) {
+                snprintf(msg, cap, "--%s: '%.64s' is out of range", fl->name, value);
+                st = PARSE_RANGE;
+            } else if (bits != floor(bits)) {
+                snprintf(msg, cap,
+                         "--%s: '%.64s' bytes is not a whole number of bits (multiples of "
+                         "0.125 only)",
+                         fl->name, value);
+                st = PARSE_SYNTAX;
+            } else {
+                *(uint32_t *)slot = (uint32_t)bits;
+            }
+        }
         break;
     }
     case FLAG_ENUM:
@@ -592,6 +950,23 @@ static bool parse_value(const struct flag *fl, const char *value, struct options
         *(const char **)slot = value;
         st = *value ? PARSE_OK : PARSE_EMPTY;
         break;
+    case FLAG_RANGE:
+    case FLAG_TRIPLE: {
+        if (!*value) {
+            st = PARSE_EMPTY;
+            break;
+        }
+        uint64_t v[3];
+        if (!parse_parts(fl, value, fl->kind == FLAG_RANGE ? ':' : ',', fl->kind == FLAG_RANGE,
+                         v, msg, cap))
+            return false;
+        if (fl->kind == FLAG_RANGE && v[1] < v[0]) {
+            snprintf(msg, cap, "--%s: '%.64s': MAX is below MIN", fl->name, value);
+            return false;
+        }
+        memcpy(slot, v, sizeof v);
+        return true;
+    }
     }
     if (st == PARSE_EMPTY)
         snprintf(msg, cap, "--%s: the value is empty", fl->name);
@@ -611,6 +986,12 @@ static int parse_flags(struct cli *c, int argc, char **args, struct options *o)
         const char *name = arg + 2, *eq = strchr(name, '=');
         const size_t len = eq ? (size_t)(eq - name) : strlen(name);
         const struct flag *fl = flag_named(name, len);
+        const char *why = fl ? excluded_why(c->cmd, fl) : NULL;
+        if (why) {
+            snprintf(msg, sizeof msg, "'trainest %s' takes no --%s: %s", c->cmd->name, fl->name,
+                     why);
+            return usage_error(c, msg);
+        }
         if (!fl || !accepts(c->cmd, fl)) {
             snprintf(msg, sizeof msg, "unknown flag '--%.*s' for 'trainest %s'",
                      (int)(len < 64 ? len : 64), name, c->cmd->name);
@@ -654,20 +1035,7 @@ static int parse_flags(struct cli *c, int argc, char **args, struct options *o)
 
 /* ---- Output: tables ------------------------------------------------------------- */
 
-#define TABLE_ROWS 112
-
-/* Two aligned columns: labels left-aligned, values right-aligned, in
- * sections under headings. */
-struct table {
-    struct {
-        const char *label; /* a heading when value is NULL */
-        const char *value;
-        char buf[64];
-    } rows[TABLE_ROWS];
-    unsigned n;
-};
-
-static void table_text(struct table *t, const char *label, const char *value)
+void table_text(struct table *t, const char *label, const char *value)
 {
     if (t->n == TABLE_ROWS)
         return;
@@ -676,7 +1044,7 @@ static void table_text(struct table *t, const char *label, const char *value)
     t->n++;
 }
 
-static void table_u64(struct table *t, const char *label, uint64_t v)
+void table_u64(struct table *t, const char *label, uint64_t v)
 {
     if (t->n == TABLE_ROWS)
         return;
@@ -684,10 +1052,7 @@ static void table_u64(struct table *t, const char *label, uint64_t v)
     table_text(t, label, t->rows[t->n].buf);
 }
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 3, 4)))
-#endif
-static void table_printf(struct table *t, const char *label, const char *fmt, ...)
+void table_printf(struct table *t, const char *label, const char *fmt, ...)
 {
     if (t->n == TABLE_ROWS)
         return;
@@ -698,12 +1063,12 @@ static void table_printf(struct table *t, const char *label, const char *fmt, ..
     table_text(t, label, t->rows[t->n].buf);
 }
 
-static void table_heading(struct table *t, const char *title)
+void table_heading(struct table *t, const char *title)
 {
     table_text(t, title, NULL);
 }
 
-static void table_print(const struct table *t, FILE *f)
+void table_print(const struct table *t, FILE *f)
 {
     size_t lw = 0, vw = 0;
     for (unsigned i = 0; i < t->n; i++) {
@@ -722,9 +1087,78 @@ static void table_print(const struct table *t, FILE *f)
     }
 }
 
-/* The rows of a plan, in sections. */
-static void plan_rows(struct table *t, const trainest_plan *p, bool tokens)
+const char *fmt_duration(char *buf, size_t cap, double s)
 {
+    if (!(s >= 0) || s >= 1e13) {
+        snprintf(buf, cap, "%.3g s", s);
+        return buf;
+    }
+    long long v;
+    if (s < 59.5)
+        snprintf(buf, cap, s < 10 ? "%.1f s" : "%.0f s", s);
+    else if (s < 3599.5) {
+        v = llround(s);
+        snprintf(buf, cap, "%lld min %02lld s", v / 60, v % 60);
+    } else if (s < 86370) {
+        v = llround(s / 60);
+        snprintf(buf, cap, "%lld h %02lld min", v / 60, v % 60);
+    } else {
+        v = llround(s / 3600);
+        snprintf(buf, cap, "%lld d %02lld h", v / 24, v % 24);
+    }
+    return buf;
+}
+
+const char *fmt_seconds(char *buf, size_t cap, double s, bool with_duration)
+{
+    int n = snprintf(buf, cap, s >= 1e6 ? "%.0f s" : "%.6g s", s);
+    if (!with_duration || s < 59.5 || s >= 1e13 || n < 0 || (size_t)n >= cap)
+        return buf;
+    char d[48];
+    snprintf(buf + n, cap - (size_t)n, " (%s)", fmt_duration(d, sizeof d, s));
+    return buf;
+}
+
+const char *fmt_bytes(char *buf, size_t cap, uint64_t bytes)
+{
+    static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
+    double v = (double)bytes;
+    size_t u = 0;
+    while (v >= 1000 && u + 1 < sizeof units / sizeof units[0]) {
+        v /= 1000;
+        u++;
+    }
+    if (u == 0)
+        snprintf(buf, cap, "%" PRIu64 " B", bytes);
+    else
+        snprintf(buf, cap, "%.4g %s", v, units[u]);
+    return buf;
+}
+
+void table_seconds(struct table *t, const char *label, double s, bool with_duration)
+{
+    char buf[64];
+    table_printf(t, label, "%s", fmt_seconds(buf, sizeof buf, s, with_duration));
+}
+
+void table_bytes(struct table *t, const char *label, uint64_t bytes)
+{
+    char buf[64];
+    if (bytes == UINT64_MAX)
+        table_text(t, label, "unlimited");
+    else
+        table_printf(t, label, "%s", fmt_bytes(buf, sizeof buf, bytes));
+}
+
+/* Whether a plan uses tensor or pipeline parallelism. */
+static bool model_parallel(const trainest_plan *p)
+{
+    return p->tensor_parallel > 1 || p->pipeline_parallel > 1 || p->virtual_stages > 1;
+}
+
+void plan_rows(struct table *t, const trainest_plan *p, bool tokens)
+{
+    const bool layout = model_parallel(p);
     table_heading(t, "batch");
     table_u64(t, "samples", p->samples);
     table_u64(t, "epochs", p->epochs);
@@ -733,9 +1167,19 @@ static void plan_rows(struct table *t, const trainest_plan *p, bool tokens)
     table_u64(t, "global batch", p->global_batch);
     table_u64(t, "micro batch", p->micro_batch);
     table_u64(t, "grad accum steps", p->grad_accum_steps);
-    table_u64(t, "devices", p->data_parallel);
+    /* without model parallelism the devices are the data-parallel replicas */
+    table_u64(t, layout ? "data-parallel replicas" : "devices", p->data_parallel);
     if (tokens)
         table_u64(t, "seq len tokens", p->seq_len_tokens);
+
+    if (layout) {
+        table_heading(t, "layout");
+        table_u64(t, "tensor parallel", p->tensor_parallel);
+        table_u64(t, "pipeline parallel", p->pipeline_parallel);
+        table_u64(t, "virtual stages", p->virtual_stages);
+        table_u64(t, "total devices", p->devices);
+        table_u64(t, "micro-batches per step", p->micro_batches_per_step);
+    }
 
     table_heading(t, "policies");
     table_text(t, "preset", name_of(preset_names, p->preset));
@@ -776,59 +1220,95 @@ static void print_plan_table(FILE *f, const trainest_plan *p, bool tokens)
 /* How many repairs an error lists. */
 #define MAX_SUGGESTIONS 5
 
+/* What a suggestion changes, from TRAINEST_CHANGED_* bits. */
+static const struct {
+    uint32_t bit;
+    const char *text; /* for tables */
+    const char *key;  /* for JSON */
+} changed_parts[] = {
+    {TRAINEST_CHANGED_GLOBAL_BATCH, "global batch", "global_batch"},
+    {TRAINEST_CHANGED_MICRO_BATCH, "micro batch", "micro_batch"},
+    {TRAINEST_CHANGED_GRAD_ACCUM_STEPS, "grad accum", "grad_accum_steps"},
+    {TRAINEST_CHANGED_DEVICES, "devices", "devices"},
+    {TRAINEST_CHANGED_TENSOR_PARALLEL, "tensor parallel", "tensor_parallel"},
+    {TRAINEST_CHANGED_PIPELINE_PARALLEL, "pipeline parallel", "pipeline_parallel"},
+};
+
 /* "global batch, micro batch" from TRAINEST_CHANGED_* bits. */
 static const char *changed_text(uint32_t changed, char *buf, size_t cap)
 {
-    static const struct {
-        uint32_t bit;
-        const char *name;
-    } parts[] = {
-        {TRAINEST_CHANGED_GLOBAL_BATCH, "global batch"},
-        {TRAINEST_CHANGED_MICRO_BATCH, "micro batch"},
-        {TRAINEST_CHANGED_GRAD_ACCUM_STEPS, "grad accum"},
-    };
     size_t n = 0;
     buf[0] = '\0';
-    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
-        if (!(changed & parts[i].bit) || n >= cap)
+    for (size_t i = 0; i < sizeof changed_parts / sizeof changed_parts[0]; i++) {
+        if (!(changed & changed_parts[i].bit) || n >= cap)
             continue;
-        int w = snprintf(buf + n, cap - n, "%s%s", n ? ", " : "", parts[i].name);
+        int w = snprintf(buf + n, cap - n, "%s%s", n ? ", " : "", changed_parts[i].text);
         n += w > 0 ? (size_t)w : 0;
     }
     return buf[0] ? buf : "-";
 }
 
-static void print_suggestions(FILE *f, const trainest_plan_suggestion *s, uint32_t n)
+/* Rows of numbers under a header, right-aligned, and a "changed" column. */
+static void print_repairs(FILE *f, int cols, const char *const *head, const uint64_t *values,
+                          const uint32_t *changed, uint32_t n)
 {
-    static const char *const head[] = {"global batch", "micro batch", "grad accum", "devices"};
     char cells[MAX_SUGGESTIONS][4][24];
     int width[4];
-    for (int k = 0; k < 4; k++)
+    for (int k = 0; k < cols; k++)
         width[k] = (int)strlen(head[k]);
-    for (uint32_t i = 0; i < n && i < MAX_SUGGESTIONS; i++) {
-        const uint64_t v[4] = {s[i].global_batch, s[i].micro_batch, s[i].grad_accum_steps,
-                               s[i].data_parallel};
-        for (int k = 0; k < 4; k++) {
-            int w = snprintf(cells[i][k], sizeof cells[i][k], "%" PRIu64, v[k]);
+    for (uint32_t i = 0; i < n; i++) {
+        for (int k = 0; k < cols; k++) {
+            int w = snprintf(cells[i][k], sizeof cells[i][k], "%" PRIu64,
+                             values[i * (uint32_t)cols + (uint32_t)k]);
             if (w > width[k])
                 width[k] = w;
         }
     }
-    for (int k = 0; k < 4; k++)
+    for (int k = 0; k < cols; k++)
         fprintf(f, "  %*s", width[k], head[k]);
     fputs("  changed\n", f);
-    for (uint32_t i = 0; i < n && i < MAX_SUGGESTIONS; i++) {
-        char buf[64];
-        for (int k = 0; k < 4; k++)
+    for (uint32_t i = 0; i < n; i++) {
+        char buf[96];
+        for (int k = 0; k < cols; k++)
             fprintf(f, "  %*s", width[k], cells[i][k]);
-        fprintf(f, "  %s\n", changed_text(s[i].changed, buf, sizeof buf));
+        fprintf(f, "  %s\n", changed_text(changed[i], buf, sizeof buf));
     }
+}
+
+static void print_suggestions(FILE *f, const trainest_plan_suggestion *s, uint32_t n)
+{
+    static const char *const head[] = {"global batch", "micro batch", "grad accum", "devices"};
+    uint64_t values[MAX_SUGGESTIONS * 4];
+    uint32_t changed[MAX_SUGGESTIONS];
+    n = n < MAX_SUGGESTIONS ? n : MAX_SUGGESTIONS;
+    for (uint32_t i = 0; i < n; i++) {
+        const uint64_t v[4] = {s[i].global_batch, s[i].micro_batch, s[i].grad_accum_steps,
+                               s[i].data_parallel};
+        memcpy(values + i * 4, v, sizeof v);
+        changed[i] = s[i].changed;
+    }
+    print_repairs(f, 4, head, values, changed, n);
+}
+
+static void print_layouts(FILE *f, const trainest_layout_suggestion *s, uint32_t n)
+{
+    static const char *const head[] = {"devices", "data parallel", "tensor parallel",
+                                       "pipeline parallel"};
+    uint64_t values[MAX_SUGGESTIONS * 4];
+    uint32_t changed[MAX_SUGGESTIONS];
+    n = n < MAX_SUGGESTIONS ? n : MAX_SUGGESTIONS;
+    for (uint32_t i = 0; i < n; i++) {
+        const uint64_t v[4] = {s[i].devices, s[i].data_parallel, s[i].tensor_parallel,
+                               s[i].pipeline_parallel};
+        memcpy(values + i * 4, v, sizeof v);
+        changed[i] = s[i].changed;
+    }
+    print_repairs(f, 4, head, values, changed, n);
 }
 
 /* ---- Output: JSON ---------------------------------------------------------------- */
 
-/* The members of a plan object, without its braces. */
-static void json_plan_members(struct json *j, const trainest_plan *p, bool tokens)
+void json_plan_members(struct json *j, const trainest_plan *p, bool tokens)
 {
     json_key_string(j, "preset", name_of(preset_names, p->preset));
     json_key_string(j, "divisibility", name_of(divisibility_names, p->divisibility));
@@ -842,6 +1322,11 @@ static void json_plan_members(struct json *j, const trainest_plan *p, bool token
     json_key_u64(j, "micro_batch", p->micro_batch);
     json_key_u64(j, "grad_accum_steps", p->grad_accum_steps);
     json_key_u64(j, "data_parallel", p->data_parallel);
+    json_key_u64(j, "tensor_parallel", p->tensor_parallel);
+    json_key_u64(j, "pipeline_parallel", p->pipeline_parallel);
+    json_key_u64(j, "virtual_stages", p->virtual_stages);
+    json_key_u64(j, "total_devices", p->devices);
+    json_key_u64(j, "micro_batches_per_step", p->micro_batches_per_step);
     json_key_u64(j, "samples_per_rank", p->samples_per_rank);
     json_key_u64(j, "optimizer_steps_per_epoch", p->optimizer_steps_per_epoch);
     json_key_u64(j, "micro_steps_per_epoch", p->micro_steps_per_epoch);
@@ -870,12 +1355,78 @@ static void json_plan(struct json *j, const trainest_plan *p, bool tokens)
 
 /* ---- Library errors ---------------------------------------------------------------- */
 
+/* The error line and, with --json, the start of the error object (the
+ * caller adds its suggestions and closes it). */
+static void error_head(struct cli *c, struct json *j, int status, const char *flag)
+{
+    fprintf(c->err, "trainest: error: %s (%s)", trainest_strerror(status),
+            trainest_status_name(status));
+    if (flag)
+        fprintf(c->err, ": check --%s", flag);
+    fputc('\n', c->err);
+    if (!c->json)
+        return;
+    char msg[512];
+    if (flag)
+        snprintf(msg, sizeof msg, "%s: check --%s", trainest_strerror(status), flag);
+    else
+        snprintf(msg, sizeof msg, "%s", trainest_strerror(status));
+    json_init(j, c->out, true);
+    json_object_begin(j);
+    json_key_string(j, "error", trainest_status_name(status));
+    json_key_string(j, "message", msg);
+}
+
+/* A layout that does not divide: the nearest valid layouts. */
+static int layout_error(struct cli *c, int status, uint32_t field, const trainest_plan_request *rq)
+{
+    const struct flag *fl = flag_for_field(c->cmd, field);
+    trainest_layout_suggestion s[MAX_SUGGESTIONS];
+    uint32_t n = 0;
+    s[0].struct_size = sizeof s[0];
+    if (trainest_layout_suggest(s, MAX_SUGGESTIONS, &n, rq) != TRAINEST_OK)
+        n = 0;
+    struct json j;
+    error_head(c, &j, status, fl ? fl->name : NULL);
+    if (n) {
+        fputs("nearest valid layouts:\n", c->err);
+        print_layouts(c->err, s, n);
+    } else {
+        fputs("no valid layout found nearby\n", c->err);
+    }
+    if (c->json) {
+        json_key_string(&j, "field", fl ? fl->name : trainest_field_name(field));
+        json_key(&j, "suggestions");
+        json_array_begin(&j);
+        for (uint32_t i = 0; i < n; i++) {
+            json_object_begin(&j);
+            json_key_u64(&j, "devices", s[i].devices);
+            json_key_u64(&j, "data_parallel", s[i].data_parallel);
+            json_key_u64(&j, "tensor_parallel", s[i].tensor_parallel);
+            json_key_u64(&j, "pipeline_parallel", s[i].pipeline_parallel);
+            json_key(&j, "changed");
+            json_array_begin(&j);
+            for (size_t k = 0; k < sizeof changed_parts / sizeof changed_parts[0]; k++)
+                if (s[i].changed & changed_parts[k].bit)
+                    json_string(&j, changed_parts[k].key);
+            json_array_end(&j);
+            json_object_end(&j);
+        }
+        json_array_end(&j);
+        json_object_end(&j);
+        json_finish(&j);
+    }
+    return CLI_EXIT_FAILURE;
+}
+
 /* The library rejected rq with status: exit 1, the reason and the nearest
  * valid plans on err, and with --json an error object on out. */
-static int plan_error(struct cli *c, int status, uint32_t field, const trainest_plan_request *rq,
-                      bool tokens)
+int plan_error(struct cli *c, int status, uint32_t field, const trainest_plan_request *rq,
+               bool tokens)
 {
-    const struct flag *fl = flag_for_field(field);
+    if (status == TRAINEST_E_BAD_LAYOUT)
+        return layout_error(c, status, field, rq);
+    const struct flag *fl = flag_for_field(c->cmd, field);
     trainest_plan_suggestion s[MAX_SUGGESTIONS];
     uint32_t n = 0;
     s[0].struct_size = sizeof s[0];
@@ -883,11 +1434,8 @@ static int plan_error(struct cli *c, int status, uint32_t field, const trainest_
     if (sst != TRAINEST_OK)
         n = 0;
 
-    fprintf(c->err, "trainest: error: %s (%s)", trainest_strerror(status),
-            trainest_status_name(status));
-    if (fl)
-        fprintf(c->err, ": check --%s", fl->name);
-    fputc('\n', c->err);
+    struct json j;
+    error_head(c, &j, status, fl ? fl->name : NULL);
     if (n) {
         fputs("nearest valid plans:\n", c->err);
         print_suggestions(c->err, s, n);
@@ -896,16 +1444,6 @@ static int plan_error(struct cli *c, int status, uint32_t field, const trainest_
     }
 
     if (c->json) {
-        char msg[512];
-        if (fl)
-            snprintf(msg, sizeof msg, "%s: check --%s", trainest_strerror(status), fl->name);
-        else
-            snprintf(msg, sizeof msg, "%s", trainest_strerror(status));
-        struct json j;
-        json_init(&j, c->out, true);
-        json_object_begin(&j);
-        json_key_string(&j, "error", trainest_status_name(status));
-        json_key_string(&j, "message", msg);
         json_key_string(&j, "field", fl ? fl->name : trainest_field_name(field));
         json_key(&j, "suggestions");
         json_array_begin(&j);
@@ -951,16 +1489,7 @@ static int run_plan(struct cli *c, const struct options *o)
 
 /* ---- Other library errors and bad input files --------------------------------- */
 
-/* What else an error report says. */
-struct error_detail {
-    const char *flag;  /* the flag to check; NULL: the field's own */
-    const char *where; /* "FILE:LINE" of the row to blame, or NULL */
-    uint32_t index;    /* that row's observation index, or UINT32_MAX */
-    uint64_t line;     /* and its line */
-    char hint[256];    /* one more line of advice, or "" */
-};
-
-static void error_detail_init(struct error_detail *d)
+void error_detail_init(struct error_detail *d)
 {
     memset(d, 0, sizeof *d);
     d->index = UINT32_MAX;
@@ -978,11 +1507,9 @@ static const char *status_text(int status)
     return trainest_strerror(status);
 }
 
-/* The library rejected a request (not its batch plan): exit 1, the reason
- * on err naming the flag to check, and with --json an error object on out. */
-static int library_error(struct cli *c, int status, uint32_t field, const struct error_detail *d)
+int library_error(struct cli *c, int status, uint32_t field, const struct error_detail *d)
 {
-    const struct flag *fl = flag_for_field(field);
+    const struct flag *fl = flag_for_field(c->cmd, field);
     const char *flag = d->flag ? d->flag : fl ? fl->name : NULL;
     char msg[512];
     int n = snprintf(msg, sizeof msg, "%s", status_text(status));
@@ -1020,9 +1547,7 @@ static int library_error(struct cli *c, int status, uint32_t field, const struct
     return CLI_EXIT_FAILURE;
 }
 
-/* A bad input file: exit 2, "FILE:LINE: problem" (or "FILE: problem" when
- * no line is to blame) on err, and with --json an error object on out. */
-static int input_error(struct cli *c, const char *path, uint64_t line, const char *problem)
+int input_error(struct cli *c, const char *path, uint64_t line, const char *problem)
 {
     char msg[768];
     if (line)
@@ -1045,7 +1570,7 @@ static int input_error(struct cli *c, const char *path, uint64_t line, const cha
     return CLI_EXIT_USAGE;
 }
 
-static int out_of_memory(struct cli *c)
+int out_of_memory(struct cli *c)
 {
     fputs("trainest: error: out of memory\n", c->err);
     return CLI_EXIT_FAILURE;
@@ -1058,8 +1583,7 @@ static int out_of_memory(struct cli *c)
 /* The largest calibration file read. */
 #define MAX_FILE_BYTES ((size_t)1 << 30)
 
-/* A whole file from the heap; NULL with the reason in msg. */
-static char *read_file(const char *path, size_t *len, char *msg, size_t cap)
+char *read_file(const char *path, size_t *len, char *msg, size_t cap)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -1148,8 +1672,7 @@ static int calibrate_file(struct cli *c, const struct options *o, trainest_step_
     free(text);
     if (rc == CLI_EXIT_OK) {
         trainest_calibration_request rq;
-        memset(&rq, 0, sizeof rq);
-        rq.struct_size = sizeof rq;
+        trainest_calibration_request_init(&rq, sizeof rq);
         if (given(o, "optimizer-s")) {
             rq.flags = TRAINEST_CALIBRATE_OPTIMIZER_KNOWN;
             rq.optimizer_s = o->estimate.optimizer_s;
@@ -1163,33 +1686,6 @@ static int calibrate_file(struct cli *c, const struct options *o, trainest_step_
     free(obs);
     free(lines);
     return rc;
-}
-
-/* "0.0123 s", "7384.12 s", with " (2 h 03 min)" for a minute or more when
- * long is set. */
-static const char *fmt_seconds(char *buf, size_t cap, double s, bool with_duration)
-{
-    int n = snprintf(buf, cap, s >= 1e6 ? "%.0f s" : "%.6g s", s);
-    if (!with_duration || s < 59.5 || s >= 1e13 || n < 0 || (size_t)n >= cap)
-        return buf;
-    long long v;
-    if (s < 3599.5) {
-        v = llround(s);
-        snprintf(buf + n, cap - (size_t)n, " (%lld min %02lld s)", v / 60, v % 60);
-    } else if (s < 86370) {
-        v = llround(s / 60);
-        snprintf(buf + n, cap - (size_t)n, " (%lld h %02lld min)", v / 60, v % 60);
-    } else {
-        v = llround(s / 3600);
-        snprintf(buf + n, cap - (size_t)n, " (%lld d %02lld h)", v / 24, v % 24);
-    }
-    return buf;
-}
-
-static void table_seconds(struct table *t, const char *label, double s, bool with_duration)
-{
-    char buf[64];
-    table_printf(t, label, "%s", fmt_seconds(buf, sizeof buf, s, with_duration));
 }
 
 /* ---- calibrate ------------------------------------------------------------------------- */
@@ -1248,9 +1744,6 @@ static int run_calibrate(struct cli *c, const struct options *o)
 
 /* ---- estimate ---------------------------------------------------------------------------- */
 
-/* Where the step-time parameters come from. */
-enum step_model { MODEL_GIVEN, MODEL_CALIBRATED, MODEL_ANALYTIC };
-
 static const char *const model_names[] = {"given", "calibrated", "analytic"};
 
 /* Flags the library would silently ignore without another. */
@@ -1260,7 +1753,6 @@ static const struct {
     {"data-workers", "data-samples-per-s-per-worker"},
     {"observed-micro-batch", "observed-step-s"},
     {"observed-grad-accum", "observed-step-s"},
-    {"recompute", "params"},
 };
 
 /* The step-time flags given directly, which --calibration fits instead. */
@@ -1269,8 +1761,20 @@ static const char *const direct_flags[] = {"floor-s", "fixed-s", "per-sample-s",
 /* Flags that only the step time from FLOPs uses. */
 static const char *const analytic_flags[] = {"efficiency", "observed-step-s"};
 
-/* Check the combination of estimate flags and choose the step model. */
-static int check_estimate_flags(struct cli *c, const struct options *o, enum step_model *model)
+bool step_model_given(const struct options *o)
+{
+    static const char *const names[] = {
+        "calibration", "floor-s", "fixed-s", "per-sample-s", "launch-lag-s",
+        "optimizer-s", "peak-flops-per-s", "efficiency", "observed-step-s",
+        "flops-per-sample",
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (given(o, names[i]))
+            return true;
+    return false;
+}
+
+int check_estimate_flags(struct cli *c, const struct options *o, enum step_model *model)
 {
     char msg[512];
     for (size_t i = 0; i < sizeof flag_needs / sizeof flag_needs[0]; i++) {
@@ -1279,6 +1783,11 @@ static int check_estimate_flags(struct cli *c, const struct options *o, enum ste
             return usage_error(c, msg);
         }
     }
+    /* recomputation changes FLOPs from --params, the tensor-parallel
+     * communication and the activation memory from the model shape */
+    if (given(o, "recompute") && !given(o, "params") && !given(o, "layers"))
+        return usage_error(c, "--recompute needs --params (FLOPs) or the model shape "
+                              "(--layers, --hidden, ...)");
     const bool calibrated = given(o, "calibration");
     for (size_t i = 0; calibrated && i < sizeof direct_flags / sizeof direct_flags[0]; i++) {
         if (given(o, direct_flags[i])) {
@@ -1290,7 +1799,8 @@ static int check_estimate_flags(struct cli *c, const struct options *o, enum ste
     }
     const bool analytic = !calibrated && !given(o, "per-sample-s") &&
                           given(o, "peak-flops-per-s") &&
-                          (given(o, "params") || given(o, "flops-per-sample"));
+                          (given(o, "params") || given(o, "flops-per-sample") ||
+                           (given(o, "layers") && given(o, "hidden") && given(o, "vocab")));
     for (size_t i = 0; !analytic && i < sizeof analytic_flags / sizeof analytic_flags[0]; i++) {
         if (given(o, analytic_flags[i])) {
             snprintf(msg, sizeof msg,
@@ -1316,9 +1826,8 @@ static int check_estimate_flags(struct cli *c, const struct options *o, enum ste
     return CLI_EXIT_OK;
 }
 
-/* The estimate request the model describes; calibrates first if asked. */
-static int step_request(struct cli *c, const struct options *o, enum step_model model,
-                        trainest_estimate_request *rq, trainest_step_fit *fit)
+int step_request(struct cli *c, const struct options *o, enum step_model model,
+                 trainest_estimate_request *rq, trainest_step_fit *fit)
 {
     *rq = o->estimate;
     rq->step_source =
@@ -1337,11 +1846,17 @@ static int step_request(struct cli *c, const struct options *o, enum step_model 
     return CLI_EXIT_OK;
 }
 
-/* The library rejected the estimate or trade-off request rq. */
-static int estimate_error(struct cli *c, int status, uint32_t field, const struct options *o,
-                          enum step_model model, const trainest_estimate_request *rq)
+/* Whether a field belongs to the plan request (its errors list repairs). */
+static bool plan_field(uint32_t field)
 {
-    if (field > TRAINEST_FIELD_STRUCT_SIZE && field <= TRAINEST_FIELD_ACCUM_TAIL)
+    return (field > TRAINEST_FIELD_STRUCT_SIZE && field <= TRAINEST_FIELD_ACCUM_TAIL) ||
+           (field >= TRAINEST_FIELD_TENSOR_PARALLEL && field <= TRAINEST_FIELD_VOCAB);
+}
+
+int estimate_error(struct cli *c, int status, uint32_t field, const struct options *o,
+                   enum step_model model, const trainest_estimate_request *rq)
+{
+    if (plan_field(field))
         return plan_error(c, status, field, &o->plan, given(o, "seq-len"));
     struct error_detail d;
     error_detail_init(&d);
@@ -1372,15 +1887,139 @@ static int estimate_error(struct cli *c, int status, uint32_t field, const struc
     return library_error(c, status, field, &d);
 }
 
-/* Whether the estimate knows FLOPs per sample and the peak, hence the MFU. */
+/* ---- Run-level realism: failures, ramp-up, critical batch -------------------------- */
+
+int check_runlevel_flags(struct cli *c, const struct options *o)
+{
+    static const char *const failure_flags[] = {"checkpoint-write-s", "restart-s",
+                                                "checkpoint-interval-s", "interval-rule"};
+    const bool failures = given(o, "mtbf-hours-per-device") || given(o, "mtbf-hours-per-node");
+    for (size_t i = 0; !failures && i < sizeof failure_flags / sizeof failure_flags[0]; i++)
+        if (given(o, failure_flags[i]))
+            return usage_errorf(c,
+                                "--%s is for the failure model: give --mtbf-hours-per-device "
+                                "or --mtbf-hours-per-node",
+                                failure_flags[i]);
+    if (given(o, "mtbf-hours-per-node") && !given(o, "devices-per-node"))
+        return usage_error(c, "--mtbf-hours-per-node needs --devices-per-node to count the nodes");
+    if (given(o, "rampup") && o->plan.preset != TRAINEST_PRESET_MEGATRON)
+        return usage_error(c, "--rampup is Megatron's --rampup-batch-size: give --preset "
+                              "megatron");
+    const bool noise = given(o, "noise-scale");
+    if (!noise && (given(o, "min-steps") || given(o, "min-samples") ||
+                   given(o, "max-global-batch")))
+        return usage_errorf(c, "--%s is for the critical batch: give --noise-scale",
+                            given(o, "min-steps")     ? "min-steps"
+                            : given(o, "min-samples") ? "min-samples"
+                                                      : "max-global-batch");
+    if (noise && given(o, "min-steps") == given(o, "min-samples"))
+        return usage_error(c, "--noise-scale needs one of --min-steps or --min-samples");
+    return CLI_EXIT_OK;
+}
+
+bool failure_model_given(const struct options *o)
+{
+    return given(o, "mtbf-hours-per-device") || given(o, "mtbf-hours-per-node");
+}
+
+int failure_model(struct cli *c, const struct options *o, const trainest_plan *p, double work_s,
+                  trainest_failure *f)
+{
+    trainest_failure_request rq = o->failure;
+    rq.work_s = work_s;
+    rq.devices = p->devices ? p->devices : p->data_parallel;
+    rq.devices_per_node = o->estimate.devices_per_node;
+    f->struct_size = sizeof *f;
+    const int st = trainest_failure_compute(f, &rq);
+    if (st != TRAINEST_OK) {
+        struct error_detail d;
+        error_detail_init(&d);
+        if (f->invalid_field == TRAINEST_FIELD_WORK_S)
+            snprintf(d.hint, sizeof d.hint,
+                     "the failure model protects the run's predicted time, %.6g s", work_s);
+        return library_error(c, st, f->invalid_field, &d);
+    }
+    return CLI_EXIT_OK;
+}
+
+/* What an estimate reports besides the plan and its time. */
+struct extras {
+    bool failure, rampup, critical, memory;
+    trainest_failure f;
+    trainest_rampup r;
+    trainest_critical k;
+    trainest_memory m;
+    trainest_memory_request mrq;
+};
+
+/* Whether the memory model has a device limit to report against. */
+static bool memory_limited(const struct extras *x)
+{
+    return x->mrq.device_memory_bytes > 0;
+}
+
+/* Whether an estimate knows FLOPs per sample and the peak, hence the MFU. */
 static bool mfu_known(const trainest_estimate *e, const trainest_estimate_request *rq)
 {
     return e->flops_per_sample > 0 && rq->peak_flops_per_s > 0;
 }
 
+static void json_extras(struct json *j, const struct extras *x)
+{
+    if (x->memory) {
+        json_key_u64(j, "memory_bytes", x->m.total_bytes);
+        json_key_u64(j, "memory_static_bytes", x->m.static_bytes);
+        json_key_u64(j, "memory_activation_bytes", x->m.activation_bytes);
+        if (memory_limited(x)) {
+            json_key_u64(j, "memory_budget_bytes", x->m.budget_bytes);
+            json_key_bool(j, "memory_fits", x->m.fits);
+            json_key_double(j, "headroom_ratio", x->m.headroom_ratio);
+            json_key_u64(j, "memory_max_micro_batch", x->m.max_micro_batch);
+        }
+    }
+    if (x->rampup) {
+        json_key_u64(j, "rampup_steps", x->r.rampup_steps);
+        json_key_double(j, "rampup_s", x->r.rampup_s);
+        json_key_u64(j, "rampup_samples", x->r.rampup_samples);
+        json_key_u64(j, "rampup_increments", x->r.increments);
+        json_key_u64(j, "rampup_total_steps", x->r.total_steps);
+        json_key_u64(j, "rampup_extra_steps", x->r.extra_steps);
+        json_key_u64(j, "rampup_total_samples", x->r.total_samples);
+        json_key_double(j, "rampup_total_s", x->r.total_s);
+    }
+    if (x->failure) {
+        json_key_double(j, "expected_total_s", x->f.expected_total_s);
+        json_key_double(j, "p50_total_s", x->f.p50_total_s);
+        json_key_double(j, "p90_total_s", x->f.p90_total_s);
+        json_key_double(j, "expected_interruptions", x->f.expected_interruptions);
+        json_key_double(j, "checkpoint_interval_s", x->f.checkpoint_interval_s);
+        json_key_double(j, "effective_time_ratio", x->f.effective_time_ratio);
+        json_key_double(j, "job_mtbf_s", x->f.job_mtbf_s);
+        json_key_u64(j, "checkpoints", x->f.checkpoints);
+        json_key_double(j, "checkpoint_s_total", x->f.checkpoint_s);
+        json_key_double(j, "expected_lost_work_s", x->f.expected_lost_work_s);
+        json_key_double(j, "expected_restart_s", x->f.expected_restart_s);
+    }
+    if (x->critical) {
+        json_key_double(j, "critical_batch", x->k.critical_batch);
+        json_key_double(j, "steps_to_target", x->k.steps_to_target);
+        json_key_double(j, "samples_to_target", x->k.samples_to_target);
+        json_key_double(j, "time_to_target_s", x->k.time_to_target_s);
+        json_key_u64(j, "best_global_batch", x->k.best_global_batch);
+        json_key_u64(j, "best_micro_batch", x->k.best_micro_batch);
+        json_key_u64(j, "best_grad_accum_steps", x->k.best_grad_accum_steps);
+        json_key_double(j, "best_steps_to_target", x->k.best_steps_to_target);
+        json_key_double(j, "best_time_to_target_s", x->k.best_time_to_target_s);
+        json_key_double(j, "best_batch_ratio", x->k.best_batch_ratio);
+        json_key_double(j, "best_step_efficiency_ratio", x->k.best_step_efficiency_ratio);
+        json_key_double(j, "best_data_efficiency_ratio", x->k.best_data_efficiency_ratio);
+    }
+}
+
 static void json_estimate(struct json *j, const trainest_plan *p, const trainest_estimate *e,
                           const struct options *o, enum step_model model,
-                          const trainest_estimate_request *rq, const trainest_step_fit *fit)
+                          const trainest_estimate_request *rq, const trainest_step_fit *fit,
+                          const struct extras *x)
 {
     json_object_begin(j);
     json_plan_members(j, p, given(o, "seq-len"));
@@ -1393,6 +2032,11 @@ static void json_estimate(struct json *j, const trainest_plan *p, const trainest
     json_key_double(j, "data_stall_s", e->data_stall_s);
     json_key_double(j, "comm_s", e->comm_s);
     json_key_double(j, "overhead_s", e->overhead_s);
+    json_key_double(j, "bubble_s", e->bubble_s);
+    json_key_double(j, "tp_comm_s", e->tp_comm_s);
+    json_key_double(j, "p2p_s", e->p2p_s);
+    json_key_double(j, "bubble_ratio", e->bubble_ratio);
+    json_key_double(j, "stage_s", e->stage_s);
     json_key_double(j, "samples_per_s", e->samples_per_s);
     if (given(o, "seq-len") || given(o, "tokens-per-sample"))
         json_key_double(j, "tokens_per_s", e->tokens_per_s);
@@ -1411,6 +2055,7 @@ static void json_estimate(struct json *j, const trainest_plan *p, const trainest
     }
     if (model == MODEL_ANALYTIC)
         json_key_double(j, "efficiency_ratio", e->efficiency_ratio);
+    json_extras(j, x);
     json_key(j, "step_model");
     json_object_begin(j);
     json_key_string(j, "source", model_names[model]);
@@ -1428,13 +2073,66 @@ static void json_estimate(struct json *j, const trainest_plan *p, const trainest
     json_object_end(j);
 }
 
+static void extras_rows(struct table *t, const struct extras *x)
+{
+    if (x->memory) {
+        table_heading(t, "memory per device");
+        table_bytes(t, "model states and overhead", x->m.static_bytes);
+        table_bytes(t, "activations", x->m.activation_bytes);
+        table_bytes(t, "total", x->m.total_bytes);
+        if (memory_limited(x)) {
+            table_bytes(t, "budget", x->m.budget_bytes);
+            table_printf(t, "headroom", "%.2f %%", 100 * x->m.headroom_ratio);
+            table_text(t, "fits", x->m.fits ? "yes" : "no");
+            if (x->m.max_micro_batch == UINT64_MAX)
+                table_text(t, "largest micro-batch that fits", "unlimited");
+            else
+                table_u64(t, "largest micro-batch that fits", x->m.max_micro_batch);
+        }
+    }
+    if (x->rampup) {
+        table_heading(t, "batch-size ramp-up");
+        table_u64(t, "ramp steps", x->r.rampup_steps);
+        table_u64(t, "ramp samples", x->r.rampup_samples);
+        table_seconds(t, "ramp time", x->r.rampup_s, true);
+        table_u64(t, "total steps", x->r.total_steps);
+        table_u64(t, "extra steps", x->r.extra_steps);
+        table_seconds(t, "total with ramp-up", x->r.total_s, true);
+    }
+    if (x->failure) {
+        table_heading(t, "failures and checkpoints");
+        table_seconds(t, "job MTBF", x->f.job_mtbf_s, true);
+        table_seconds(t, "checkpoint interval", x->f.checkpoint_interval_s, true);
+        table_u64(t, "checkpoints", x->f.checkpoints);
+        table_printf(t, "expected interruptions", "%.4g", x->f.expected_interruptions);
+        table_seconds(t, "expected wall time", x->f.expected_total_s, true);
+        table_seconds(t, "P50 wall time", x->f.p50_total_s, true);
+        table_seconds(t, "P90 wall time", x->f.p90_total_s, true);
+        table_printf(t, "effective time", "%.2f %%", 100 * x->f.effective_time_ratio);
+    }
+    if (x->critical) {
+        table_heading(t, "critical batch");
+        table_printf(t, "critical batch (noise scale)", "%.6g", x->k.critical_batch);
+        table_printf(t, "steps to target", "%.0f", x->k.steps_to_target);
+        table_seconds(t, "time to target", x->k.time_to_target_s, true);
+        table_u64(t, "best global batch", x->k.best_global_batch);
+        table_printf(t, "best micro batch x accum", "%" PRIu64 " x %" PRIu64,
+                     x->k.best_micro_batch, x->k.best_grad_accum_steps);
+        table_printf(t, "best steps to target", "%.0f", x->k.best_steps_to_target);
+        table_seconds(t, "best time to target", x->k.best_time_to_target_s, true);
+        table_printf(t, "best batch / critical", "%.4g", x->k.best_batch_ratio);
+    }
+}
+
 static void print_estimate(FILE *f, const trainest_plan *p, const trainest_estimate *e,
                            const struct options *o, enum step_model model,
-                           const trainest_estimate_request *rq, const trainest_step_fit *fit)
+                           const trainest_estimate_request *rq, const trainest_step_fit *fit,
+                           const struct extras *x)
 {
     struct table t;
     t.n = 0;
     plan_rows(&t, p, given(o, "seq-len"));
+    const bool mp = model_parallel(p);
 
     table_heading(&t, model == MODEL_CALIBRATED ? "step-time model (calibrated)"
                       : model == MODEL_ANALYTIC ? "step-time model (from FLOPs)"
@@ -1455,6 +2153,10 @@ static void print_estimate(FILE *f, const trainest_plan *p, const trainest_estim
 
     table_heading(&t, "one full optimizer step");
     table_seconds(&t, "micro-batch", e->micro_batch_s, false);
+    if (mp) {
+        table_seconds(&t, "pipeline stage per micro-batch", e->stage_s, false);
+        table_printf(&t, "pipeline bubble", "%.4g %%", 100 * e->bubble_ratio);
+    }
     table_seconds(&t, "compute", e->step_compute_s, false);
     table_seconds(&t, "host-to-device copy", e->step_transfer_s, false);
     table_seconds(&t, "all-reduce (exposed)", e->step_comm_s, false);
@@ -1467,6 +2169,11 @@ static void print_estimate(FILE *f, const trainest_plan *p, const trainest_estim
     table_seconds(&t, "host-to-device copies", e->transfer_s, true);
     table_seconds(&t, "data stall", e->data_stall_s, true);
     table_seconds(&t, "all-reduce", e->comm_s, true);
+    if (mp) {
+        table_seconds(&t, "pipeline bubble", e->bubble_s, true);
+        table_seconds(&t, "tensor-parallel all-reduce", e->tp_comm_s, true);
+        table_seconds(&t, "pipeline transfers", e->p2p_s, true);
+    }
     table_seconds(&t, "overheads", e->overhead_s, true);
     table_seconds(&t, "epoch", e->epoch_s, true);
     table_seconds(&t, "total", e->total_s, true);
@@ -1479,16 +2186,24 @@ static void print_estimate(FILE *f, const trainest_plan *p, const trainest_estim
         table_printf(&t, "achieved FLOP/s", "%.4g", e->achieved_flops_per_s);
     if (mfu_known(e, rq))
         table_printf(&t, "MFU", "%.2f %%", 100 * e->mfu_ratio);
+    extras_rows(&t, x);
     table_print(&t, f);
 
-    const double parts[] = {e->compute_s,      e->optimizer_s, e->transfer_s,
-                            e->data_stall_s,   e->comm_s,      e->overhead_s};
-    static const char *const names[] = {"compute", "optimizer", "copies",
-                                        "data stall", "all-reduce", "overheads"};
+    const double parts[] = {e->compute_s,  e->optimizer_s, e->transfer_s, e->data_stall_s,
+                            e->comm_s,     e->bubble_s,    e->tp_comm_s,  e->p2p_s,
+                            e->overhead_s};
+    static const char *const names[] = {"compute", "optimizer", "copies", "data stall",
+                                        "all-reduce", "bubble", "tp all-reduce",
+                                        "pipeline transfers", "overheads"};
     fputs("\nbreakdown:", f);
-    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
-        fprintf(f, "%s %s %.1f %%", i ? "," : "", names[i],
+    bool first = true;
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        if (i >= 5 && i <= 7 && !mp)
+            continue;
+        fprintf(f, "%s %s %.1f %%", first ? "" : ",", names[i],
                 e->total_s > 0 ? 100 * parts[i] / e->total_s : 0.0);
+        first = false;
+    }
     fputc('\n', f);
 }
 
@@ -1499,21 +2214,23 @@ static void print_estimate(FILE *f, const trainest_plan *p, const trainest_estim
 #define TRADEOFF_POINTS 2048u
 
 static void print_tradeoff(FILE *f, const trainest_tradeoff *t, const trainest_tradeoff_point *pts,
-                           uint32_t n, uint64_t R, uint64_t cap)
+                           uint32_t n, uint64_t R, uint64_t cap, const uint64_t *memory)
 {
     if (n == 0) {
         fputs("no micro-batch leaves an optimizer step under these policies\n", f);
         return;
     }
     const uint64_t G = pts[0].micro_batch * pts[0].grad_accum_steps * R;
-    fprintf(f, "global batch %" PRIu64 " on %" PRIu64 " device%s: %" PRIu64 " candidate%s", G, R,
-            R == 1 ? "" : "s", t->candidates, t->candidates == 1 ? "" : "s");
+    fprintf(f, "global batch %" PRIu64 " on %" PRIu64 " data-parallel replica%s: %" PRIu64
+               " candidate%s",
+            G, R, R == 1 ? "" : "s", t->candidates, t->candidates == 1 ? "" : "s");
     if (cap)
         fprintf(f, ", micro-batch cap %" PRIu64, cap);
     fputs("\n\n", f);
 
-    static const char *const head[] = {"micro batch", "grad accum", "step", "run", "fits"};
-    enum { COLS = 5 };
+    static const char *const head[] = {"micro batch", "grad accum", "step", "run", "memory",
+                                       "fits"};
+    enum { COLS = 6 };
     int width[COLS];
     for (int k = 0; k < COLS; k++)
         width[k] = (int)strlen(head[k]);
@@ -1521,7 +2238,8 @@ static void print_tradeoff(FILE *f, const trainest_tradeoff *t, const trainest_t
     for (int pass = 0; pass < 2; pass++) {
         if (pass == 1) {
             for (int k = 0; k < COLS; k++)
-                fprintf(f, "  %*s", width[k], head[k]);
+                if (memory || k != 4)
+                    fprintf(f, "  %*s", width[k], head[k]);
             fputc('\n', f);
         }
         for (uint32_t i = 0; i < n; i++) {
@@ -1529,7 +2247,11 @@ static void print_tradeoff(FILE *f, const trainest_tradeoff *t, const trainest_t
             snprintf(cell[1], sizeof cell[1], "%" PRIu64, pts[i].grad_accum_steps);
             fmt_seconds(cell[2], sizeof cell[2], pts[i].step_s, false);
             fmt_seconds(cell[3], sizeof cell[3], pts[i].total_s, false);
-            snprintf(cell[4], sizeof cell[4], "%s", pts[i].fits ? "yes" : "no");
+            if (memory)
+                fmt_bytes(cell[4], sizeof cell[4], memory[i]);
+            else
+                cell[4][0] = '\0';
+            snprintf(cell[5], sizeof cell[5], "%s", pts[i].fits ? "yes" : "no");
             if (pass == 0) {
                 for (int k = 0; k < COLS; k++)
                     if ((int)strlen(cell[k]) > width[k])
@@ -1537,7 +2259,8 @@ static void print_tradeoff(FILE *f, const trainest_tradeoff *t, const trainest_t
                 continue;
             }
             for (int k = 0; k < COLS; k++)
-                fprintf(f, "  %*s", width[k], cell[k]);
+                if (memory || k != 4)
+                    fprintf(f, "  %*s", width[k], cell[k]);
             const bool rec = pts[i].micro_batch == t->recommended_micro_batch;
             const bool fast = pts[i].micro_batch == t->fastest_micro_batch;
             fprintf(f, "%s%s%s%s\n", rec || fast ? "  <- " : "", rec ? "recommended" : "",
@@ -1560,7 +2283,8 @@ static void print_tradeoff(FILE *f, const trainest_tradeoff *t, const trainest_t
 }
 
 static void json_tradeoff(struct json *j, const trainest_tradeoff *t,
-                          const trainest_tradeoff_point *pts, uint32_t n, uint64_t R)
+                          const trainest_tradeoff_point *pts, uint32_t n, uint64_t R,
+                          const uint64_t *memory, uint64_t memory_cap)
 {
     json_object_begin(j);
     json_key_u64(j, "candidates", t->candidates);
@@ -1572,6 +2296,8 @@ static void json_tradeoff(struct json *j, const trainest_tradeoff *t,
     json_key_double(j, "recommended_total_s", t->recommended_total_s);
     json_key_u64(j, "fastest_micro_batch", t->fastest_micro_batch);
     json_key_double(j, "fastest_total_s", t->fastest_total_s);
+    if (memory)
+        json_key_u64(j, "memory_max_micro_batch", memory_cap);
     json_key(j, "points");
     json_array_begin(j);
     for (uint32_t i = 0; i < n; i++) {
@@ -1580,6 +2306,8 @@ static void json_tradeoff(struct json *j, const trainest_tradeoff *t,
         json_key_u64(j, "grad_accum_steps", pts[i].grad_accum_steps);
         json_key_double(j, "step_s", pts[i].step_s);
         json_key_double(j, "total_s", pts[i].total_s);
+        if (memory)
+            json_key_u64(j, "memory_bytes", memory[i]);
         json_key_bool(j, "fits", pts[i].fits);
         json_object_end(j);
     }
@@ -1587,38 +2315,169 @@ static void json_tradeoff(struct json *j, const trainest_tradeoff *t,
     json_object_end(j);
 }
 
+int tradeoff_with_memory(struct cli *c, const trainest_plan_request *prq,
+                         const trainest_estimate_request *rq, const trainest_memory_request *mrq,
+                         struct tradeoff_result *res, int *status)
+{
+    memset(res, 0, sizeof *res);
+    *status = TRAINEST_OK;
+    res->points = calloc(TRADEOFF_POINTS, sizeof *res->points);
+    res->memory = mrq ? calloc(TRADEOFF_POINTS, sizeof *res->memory) : NULL;
+    if (!res->points || (mrq && !res->memory)) {
+        tradeoff_result_free(res);
+        return out_of_memory(c);
+    }
+    res->request = *prq;
+    {
+        /* the data-parallel size: given, or derived from the devices */
+        const uint64_t tp = prq->tensor_parallel ? prq->tensor_parallel : 1;
+        const uint64_t pp = prq->pipeline_parallel ? prq->pipeline_parallel : 1;
+        res->data_parallel = prq->devices && (tp * pp) != 0 ? prq->devices / (tp * pp)
+                                                     : prq->data_parallel;
+    }
+    res->points[0].struct_size = sizeof res->points[0];
+    res->summary.struct_size = sizeof res->summary;
+    int st = trainest_tradeoff_compute(&res->summary, res->points, TRADEOFF_POINTS, &res->n,
+                                       &res->request, rq);
+    if (st != TRAINEST_OK || !mrq) {
+        *status = st;
+        return CLI_EXIT_OK;
+    }
+    /* The memory of every candidate for its own accumulation (in flight
+     * under a pipeline), and the largest that fits. */
+    uint64_t cap = 0;
+    for (uint32_t i = 0; i < res->n; i++) {
+        trainest_plan_request one = *prq;
+        one.global_batch = 0; /* m x a x DP */
+        one.micro_batch = res->points[i].micro_batch;
+        one.grad_accum_steps = res->points[i].grad_accum_steps;
+        one.max_micro_batch = 0;
+        trainest_memory m;
+        m.struct_size = sizeof m;
+        st = memory_for_plan_request(&m, mrq, &one);
+        if (st != TRAINEST_OK) {
+            res->memory_field = m.invalid_field;
+            *status = st;
+            return CLI_EXIT_OK;
+        }
+        res->memory[i] = m.total_bytes;
+        if (m.fits)
+            cap = res->points[i].micro_batch;
+    }
+    res->memory_cap = cap;
+    if (mrq->device_memory_bytes == 0)
+        return CLI_EXIT_OK;
+    if (cap == 0) {
+        *status = TRAINEST_E_EXCEEDS_CAP;
+        res->memory_field = TRAINEST_FIELD_DEVICE_MEMORY_BYTES;
+        return CLI_EXIT_OK;
+    }
+    if (!res->request.max_micro_batch || cap < res->request.max_micro_batch)
+        res->request.max_micro_batch = cap;
+    st = trainest_tradeoff_compute(&res->summary, res->points, TRADEOFF_POINTS, &res->n,
+                                   &res->request, rq);
+    *status = st;
+    return CLI_EXIT_OK;
+}
+
+void tradeoff_result_free(struct tradeoff_result *res)
+{
+    free(res->points);
+    free(res->memory);
+    res->points = NULL;
+    res->memory = NULL;
+}
+
+/* Nothing fits in memory: exit 1 with the smallest candidate's memory. */
+int nothing_fits_error(struct cli *c, const struct tradeoff_result *res,
+                       const trainest_memory_request *mrq)
+{
+    struct error_detail d;
+    error_detail_init(&d);
+    char a[32], b[32];
+    trainest_memory m;
+    m.struct_size = sizeof m;
+    trainest_memory_compute(&m, mrq, 0, 1);
+    snprintf(d.hint, sizeof d.hint,
+             "even micro-batch %" PRIu64 " needs %s per device; the budget is %s",
+             res->n ? res->points[0].micro_batch : 1,
+             fmt_bytes(a, sizeof a, res->n && res->memory ? res->memory[0] : 0),
+             fmt_bytes(b, sizeof b, m.budget_bytes));
+    fprintf(c->err, "trainest: error: no micro-batch fits in device memory: check "
+                    "--device-memory-bytes\nhint: %s\n",
+            d.hint);
+    if (c->json) {
+        struct json j;
+        json_init(&j, c->out, true);
+        json_object_begin(&j);
+        json_key_string(&j, "error", "does_not_fit");
+        json_key_string(&j, "message", "no micro-batch fits in device memory: check "
+                                       "--device-memory-bytes");
+        json_key_string(&j, "field", "device-memory-bytes");
+        json_key_string(&j, "hint", d.hint);
+        json_object_end(&j);
+        json_finish(&j);
+    }
+    return CLI_EXIT_FAILURE;
+}
+
 static int run_tradeoff(struct cli *c, const struct options *o, enum step_model model,
                         const trainest_estimate_request *rq)
 {
-    trainest_tradeoff_point *pts = calloc(TRADEOFF_POINTS, sizeof *pts);
-    if (!pts)
-        return out_of_memory(c);
-    pts[0].struct_size = sizeof pts[0];
-    trainest_tradeoff t;
-    t.struct_size = sizeof t;
-    uint32_t n = 0;
-    const int st = trainest_tradeoff_compute(&t, pts, TRADEOFF_POINTS, &n, &o->plan, rq);
-    int rc = CLI_EXIT_OK;
-    if (st != TRAINEST_OK) {
-        rc = estimate_error(c, st, t.invalid_field, o, model, rq);
-    } else if (o->json) {
+    trainest_memory_request mrq;
+    const bool memory = memory_flags_given(o);
+    int rc;
+    if (memory && (rc = memory_request(c, o, &mrq)) != CLI_EXIT_OK)
+        return rc;
+    struct tradeoff_result res;
+    int st;
+    if ((rc = tradeoff_with_memory(c, &o->plan, rq, memory ? &mrq : NULL, &res, &st)))
+        return rc;
+    if (st == TRAINEST_E_EXCEEDS_CAP && res.memory_field == TRAINEST_FIELD_DEVICE_MEMORY_BYTES)
+        rc = nothing_fits_error(c, &res, &mrq);
+    else if (st != TRAINEST_OK && res.memory_field)
+        rc = memory_error(c, st, res.memory_field, o);
+    else if (st != TRAINEST_OK)
+        rc = estimate_error(c, st, res.summary.invalid_field, o, model, rq);
+    else if (o->json) {
         struct json j;
         json_init(&j, c->out, true);
-        json_tradeoff(&j, &t, pts, n, o->plan.data_parallel);
+        json_tradeoff(&j, &res.summary, res.points, res.n, res.data_parallel, res.memory,
+                      res.memory_cap);
         json_finish(&j);
     } else {
-        print_tradeoff(c->out, &t, pts, n, o->plan.data_parallel, o->plan.max_micro_batch);
+        print_tradeoff(c->out, &res.summary, res.points, res.n, res.data_parallel,
+                       res.request.max_micro_batch, res.memory);
     }
-    free(pts);
+    tradeoff_result_free(&res);
     return rc;
+}
+
+/* The report of a library error about the memory model. */
+int memory_error(struct cli *c, int status, uint32_t field, const struct options *o)
+{
+    if (plan_field(field))
+        return plan_error(c, status, field, &o->plan, given(o, "seq-len"));
+    struct error_detail d;
+    error_detail_init(&d);
+    if (status == TRAINEST_E_UNDERSPECIFIED)
+        snprintf(d.hint, sizeof d.hint,
+                 "activations per sample come from --activation-bytes-per-sample, "
+                 "--memory-points, or the model shape (--layers, --hidden, "
+                 "--attention-heads, --seq-len)");
+    return library_error(c, status, field, &d);
 }
 
 static int run_estimate(struct cli *c, const struct options *o)
 {
     enum step_model model = MODEL_GIVEN;
     int rc = check_estimate_flags(c, o, &model);
-    if (rc != CLI_EXIT_OK)
+    if (rc != CLI_EXIT_OK || (rc = check_runlevel_flags(c, o)) != CLI_EXIT_OK ||
+        (rc = check_memory_flags(c, o)) != CLI_EXIT_OK)
         return rc;
+    if (o->tradeoff && (failure_model_given(o) || given(o, "rampup") || given(o, "noise-scale")))
+        return usage_error(c, "--tradeoff prints the accumulation trade-off only: drop the "
+                              "failure, --rampup and --noise-scale flags");
     trainest_estimate_request rq;
     trainest_step_fit fit;
     if ((rc = step_request(c, o, model, &rq, &fit)) != CLI_EXIT_OK)
@@ -1636,13 +2495,39 @@ static int run_estimate(struct cli *c, const struct options *o)
     st = trainest_estimate_run(&e, &o->plan, &rq);
     if (st != TRAINEST_OK)
         return estimate_error(c, st, e.invalid_field, o, model, &rq);
+
+    struct extras x;
+    memset(&x, 0, sizeof x);
+    x.memory = memory_flags_given(o);
+    if (x.memory) {
+        if ((rc = memory_request(c, o, &x.mrq)) != CLI_EXIT_OK)
+            return rc;
+        x.m.struct_size = sizeof x.m;
+        if ((st = memory_for_plan_request(&x.m, &x.mrq, &o->plan)) != TRAINEST_OK)
+            return memory_error(c, st, x.m.invalid_field, o);
+    }
+    if ((x.rampup = given(o, "rampup"))) {
+        x.r.struct_size = sizeof x.r;
+        if ((st = trainest_rampup_compute(&x.r, &o->plan, &o->rampup, &rq)) != TRAINEST_OK)
+            return estimate_error(c, st, x.r.invalid_field, o, model, &rq);
+    }
+    if ((x.failure = failure_model_given(o)) &&
+        (rc = failure_model(c, o, &p, x.rampup ? x.r.total_s : e.total_s, &x.f)) != CLI_EXIT_OK)
+        return rc;
+    if ((x.critical = given(o, "noise-scale"))) {
+        x.k.struct_size = sizeof x.k;
+        st = trainest_critical_compute(&x.k, &o->plan, &rq, x.memory ? &x.mrq : NULL,
+                                       &o->critical);
+        if (st != TRAINEST_OK)
+            return estimate_error(c, st, x.k.invalid_field, o, model, &rq);
+    }
     if (o->json) {
         struct json j;
         json_init(&j, c->out, true);
-        json_estimate(&j, &p, &e, o, model, &rq, &fit);
+        json_estimate(&j, &p, &e, o, model, &rq, &fit, &x);
         json_finish(&j);
     } else {
-        print_estimate(c->out, &p, &e, o, model, &rq, &fit);
+        print_estimate(c->out, &p, &e, o, model, &rq, &fit, &x);
     }
     return CLI_EXIT_OK;
 }
@@ -1718,9 +2603,25 @@ static int finish(struct cli *c, int rc)
     return rc;
 }
 
-int trainest_cli_main(int argc, char **argv, FILE *out, FILE *err)
+/* Every request at its library defaults; the tool's own defaults. */
+static void options_init(struct options *o)
 {
-    struct cli c = {out, err, false, NULL};
+    memset(o, 0, sizeof *o);
+    trainest_plan_request_init(&o->plan, sizeof o->plan);
+    trainest_estimate_request_init(&o->estimate, sizeof o->estimate);
+    trainest_memory_request_init(&o->memory, sizeof o->memory);
+    trainest_search_request_init(&o->search, sizeof o->search);
+    trainest_failure_request_init(&o->failure, sizeof o->failure);
+    trainest_rampup_request_init(&o->rampup, sizeof o->rampup);
+    trainest_critical_request_init(&o->critical, sizeof o->critical);
+    trainest_eta_config_init(&o->eta, sizeof o->eta);
+    o->top = 10;
+    o->every = 1;
+}
+
+int trainest_cli_run(int argc, char **argv, FILE *in, FILE *out, FILE *err)
+{
+    struct cli c = {in, out, err, false, NULL};
     if (argc < 2) {
         print_usage(err);
         return CLI_EXIT_USAGE;
@@ -1772,11 +2673,14 @@ int trainest_cli_main(int argc, char **argv, FILE *out, FILE *err)
     }
 
     struct options o;
-    memset(&o, 0, sizeof o);
-    trainest_plan_request_init(&o.plan, sizeof o.plan);
-    trainest_estimate_request_init(&o.estimate, sizeof o.estimate);
+    options_init(&o);
     int rc = parse_flags(&c, nargs, args, &o);
     if (rc == CLI_EXIT_OK)
         rc = c.cmd->run(&c, &o);
     return finish(&c, rc);
+}
+
+int trainest_cli_main(int argc, char **argv, FILE *out, FILE *err)
+{
+    return trainest_cli_run(argc, argv, stdin, out, err);
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Step-time observations from CSV text (see csv.h). */
+/* Measurements from CSV text (see csv.h). */
 #include "csv.h"
 
 #include <inttypes.h>
@@ -9,10 +9,28 @@
 
 #include "args.h"
 
-/* The columns the reader uses. */
-enum { COL_MICRO_BATCH, COL_GRAD_ACCUM, COL_STEP_S, NCOLS };
+/* How a column's values are read. */
+enum column_kind {
+    KIND_COUNT,  /* a positive whole number */
+    KIND_SECONDS /* a finite decimal number > 0 */
+};
 
-static const char *const column_names[NCOLS] = {"micro_batch", "grad_accum", "step_s"};
+#define MAX_COLUMNS 4
+
+/* What one reader reads. */
+struct table_spec {
+    int ncols;
+    const char *names[MAX_COLUMNS];
+    enum column_kind kinds[MAX_COLUMNS];
+    const char *needs; /* "micro_batch, grad_accum and step_s", for messages */
+    const char *rows;  /* "observations", for messages */
+};
+
+/* One row's values, by column. */
+union value {
+    uint64_t count;
+    double seconds;
+};
 
 /* A piece of the text: [p, p + n). */
 struct span {
@@ -91,10 +109,9 @@ static const char *shown(struct span v, char buf[40])
 }
 
 /* Parse one value of the row; on failure describe why in err. */
-static bool parse_column(int col, struct span v, trainest_step_observation *ob, char *err,
-                         size_t errcap)
+static bool parse_column(const char *name, enum column_kind kind, struct span v, union value *out,
+                         char *err, size_t errcap)
 {
-    const char *name = column_names[col];
     char buf[CSV_MAX_VALUE + 1], show[40];
     if (v.n == 0) {
         snprintf(err, errcap, "%s is empty", name);
@@ -104,18 +121,18 @@ static bool parse_column(int col, struct span v, trainest_step_observation *ob, 
         snprintf(err, errcap, "%s '%s' is not a number", name, shown(v, show));
         return false;
     }
-    if (col == COL_STEP_S) {
+    if (kind == KIND_SECONDS) {
         double t = 0;
         const int st = parse_double(buf, &t);
         if (st == PARSE_RANGE)
-            snprintf(err, errcap, "step_s '%s' is out of range", shown(v, show));
+            snprintf(err, errcap, "%s '%s' is out of range", name, shown(v, show));
         else if (st != PARSE_OK)
-            snprintf(err, errcap, "step_s '%s' is not a finite decimal number", shown(v, show));
+            snprintf(err, errcap, "%s '%s' is not a finite decimal number", name, shown(v, show));
         else if (!(t > 0))
-            snprintf(err, errcap, "step_s '%s' is not positive: a step takes time",
+            snprintf(err, errcap, "%s '%s' is not positive: a step takes time", name,
                      shown(v, show));
         else {
-            ob->step_s = t;
+            out->seconds = t;
             return true;
         }
         return false;
@@ -130,49 +147,47 @@ static bool parse_column(int col, struct span v, trainest_step_observation *ob, 
     else if (n == 0)
         snprintf(err, errcap, "%s is 0; it must be positive", name);
     else {
-        if (col == COL_MICRO_BATCH)
-            ob->micro_batch = n;
-        else
-            ob->grad_accum_steps = n;
+        out->count = n;
         return true;
     }
     return false;
 }
 
 /* Locate the columns in the header; on failure describe why in err. */
-static bool read_header(struct span line, size_t index[NCOLS], char *err, size_t errcap)
+static bool read_header(const struct table_spec *spec, struct span line, size_t index[MAX_COLUMNS],
+                        char *err, size_t errcap)
 {
-    bool found[NCOLS] = {false, false, false};
+    bool found[MAX_COLUMNS] = {false, false, false, false};
     struct span rest = line;
     for (size_t i = 0; rest.p; i++) {
         const struct span name = next_field(&rest);
-        for (int c = 0; c < NCOLS; c++) {
-            if (!span_is(name, column_names[c]))
+        for (int c = 0; c < spec->ncols; c++) {
+            if (!span_is(name, spec->names[c]))
                 continue;
             if (found[c]) {
                 snprintf(err, errcap, "column '%s' appears twice in the header",
-                         column_names[c]);
+                         spec->names[c]);
                 return false;
             }
             found[c] = true;
             index[c] = i;
         }
     }
-    for (int c = 0; c < NCOLS; c++) {
+    for (int c = 0; c < spec->ncols; c++) {
         if (!found[c]) {
-            snprintf(err, errcap,
-                     "the header has no column '%s' (it needs micro_batch, grad_accum and "
-                     "step_s)",
-                     column_names[c]);
+            snprintf(err, errcap, "the header has no column '%s' (it needs %s)", spec->names[c],
+                     spec->needs);
             return false;
         }
     }
     return true;
 }
 
-uint64_t csv_read_observations(const char *text, size_t len, trainest_step_observation *out,
-                               uint32_t cap, uint32_t *count, uint64_t *lines, char *err,
-                               size_t errcap)
+/* Read the rows of spec; each row's values go to store(ctx, i, values). */
+static uint64_t read_table(const struct table_spec *spec, const char *text, size_t len,
+                           uint32_t cap, uint32_t *count, uint64_t *lines, char *err,
+                           size_t errcap, void *ctx,
+                           void (*store)(void *ctx, uint32_t i, const union value *values))
 {
     *count = 0;
     err[0] = '\0';
@@ -180,7 +195,7 @@ uint64_t csv_read_observations(const char *text, size_t len, trainest_step_obser
         text += 3;
         len -= 3;
     }
-    size_t index[NCOLS] = {0, 0, 0}, fields = 0;
+    size_t index[MAX_COLUMNS] = {0, 0, 0, 0}, fields = 0;
     bool header = false;
     uint64_t lineno = 0;
     for (size_t pos = 0; pos < len;) {
@@ -192,7 +207,7 @@ uint64_t csv_read_observations(const char *text, size_t len, trainest_step_obser
         if (t.n == 0 || t.p[0] == '#')
             continue;
         if (!header) {
-            if (!read_header(line, index, err, errcap))
+            if (!read_header(spec, line, index, err, errcap))
                 return lineno;
             fields = count_fields(line);
             header = true;
@@ -205,27 +220,83 @@ uint64_t csv_read_observations(const char *text, size_t len, trainest_step_obser
             return lineno;
         }
         if (*count == cap) {
-            snprintf(err, errcap, "more than %" PRIu32 " observations", cap);
+            snprintf(err, errcap, "more than %" PRIu32 " %s", cap, spec->rows);
             return lineno;
         }
-        trainest_step_observation ob;
-        memset(&ob, 0, sizeof ob);
-        ob.struct_size = sizeof ob;
+        union value values[MAX_COLUMNS];
+        memset(values, 0, sizeof values);
         struct span rest = line;
         for (size_t i = 0; rest.p; i++) {
             const struct span v = next_field(&rest);
-            for (int c = 0; c < NCOLS; c++)
-                if (index[c] == i && !parse_column(c, v, &ob, err, errcap))
+            for (int c = 0; c < spec->ncols; c++)
+                if (index[c] == i &&
+                    !parse_column(spec->names[c], spec->kinds[c], v, &values[c], err, errcap))
                     return lineno;
         }
         if (lines)
             lines[*count] = lineno;
-        out[(*count)++] = ob;
+        store(ctx, (*count)++, values);
     }
     if (!header) {
-        snprintf(err, errcap, "no header line: expected the columns micro_batch, grad_accum and "
-                              "step_s");
+        snprintf(err, errcap, "no header line: expected the columns %s", spec->needs);
         return 1;
     }
     return 0;
+}
+
+/* ---- Step-time observations ------------------------------------------------ */
+
+static const struct table_spec observation_spec = {
+    3,
+    {"micro_batch", "grad_accum", "step_s"},
+    {KIND_COUNT, KIND_COUNT, KIND_SECONDS},
+    "micro_batch, grad_accum and step_s",
+    "observations",
+};
+
+static void store_observation(void *ctx, uint32_t i, const union value *v)
+{
+    trainest_step_observation ob;
+    memset(&ob, 0, sizeof ob);
+    ob.struct_size = sizeof ob;
+    ob.micro_batch = v[0].count;
+    ob.grad_accum_steps = v[1].count;
+    ob.step_s = v[2].seconds;
+    ((trainest_step_observation *)ctx)[i] = ob;
+}
+
+uint64_t csv_read_observations(const char *text, size_t len, trainest_step_observation *out,
+                               uint32_t cap, uint32_t *count, uint64_t *lines, char *err,
+                               size_t errcap)
+{
+    return read_table(&observation_spec, text, len, cap, count, lines, err, errcap, out,
+                      store_observation);
+}
+
+/* ---- Peak memory points ------------------------------------------------------ */
+
+static const struct table_spec memory_point_spec = {
+    2,
+    {"micro_batch", "peak_bytes"},
+    {KIND_COUNT, KIND_COUNT},
+    "micro_batch and peak_bytes",
+    "points",
+};
+
+static void store_memory_point(void *ctx, uint32_t i, const union value *v)
+{
+    trainest_memory_point p;
+    memset(&p, 0, sizeof p);
+    p.struct_size = sizeof p;
+    p.micro_batch = v[0].count;
+    p.peak_bytes = v[1].count;
+    ((trainest_memory_point *)ctx)[i] = p;
+}
+
+uint64_t csv_read_memory_points(const char *text, size_t len, trainest_memory_point *out,
+                                uint32_t cap, uint32_t *count, uint64_t *lines, char *err,
+                                size_t errcap)
+{
+    return read_table(&memory_point_spec, text, len, cap, count, lines, err, errcap, out,
+                      store_memory_point);
 }
