@@ -1928,6 +1928,573 @@ static void test_estimate_model_parallel_errors(void **state)
     run_free(&r);
 }
 
+/* ---- fit-memory (issue 4) ------------------------------------------------------------ */
+
+/* A file of peaks on the line static + per_sample x m, for the given m. */
+static void write_peaks(char path[512], uint64_t static_bytes, uint64_t per_sample,
+                        const uint64_t *m, size_t n)
+{
+    char *text;
+    size_t len;
+    FILE *f = open_memstream(&text, &len);
+    assert_non_null(f);
+    fputs("# measured peaks\nmicro_batch,peak_bytes\n", f);
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%" PRIu64 ",%" PRIu64 "\n", m[i], static_bytes + per_sample * m[i]);
+    fclose(f);
+    temp_file(path, text, len);
+    free(text);
+}
+
+static const uint64_t peak_m[] = {1, 2, 4, 8, 16, 32, 64, 128};
+
+static void test_fit_memory_recovers_parameters(void **state)
+{
+    (void)state;
+    const uint64_t S = 2336000000u, P = 962600000u;
+    char path[512];
+    write_peaks(path, S, P, peak_m, 8);
+    struct run r = RUN("fit-memory", "--points", path, "--json");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_true(jc_valid(r.out));
+    assert_int_equal(get_u64(r.out, "static_bytes"), S);
+    assert_int_equal(get_u64(r.out, "per_sample_bytes"), P);
+    assert_true(get_double(r.out, "max_residual_ratio") < 1e-12);
+    assert_int_equal(get_u64(r.out, "points"), 8);
+    assert_null(jc_member(r.out, "max_micro_batch")); /* no device memory given */
+    run_free(&r);
+
+    /* the boundary: a micro-batch exactly at the limit fits, one more does not */
+    for (uint64_t k = 150; k <= 156; k += 3) {
+        char d[32];
+        for (int minus = 0; minus < 2; minus++) {
+            snprintf(d, sizeof d, "%" PRIu64, S + P * k - (uint64_t)minus);
+            r = RUN("fit-memory", "--points", path, "--device-memory-bytes", d, "--json");
+            assert_int_equal(r.rc, CLI_EXIT_OK);
+            assert_int_equal(get_u64(r.out, "max_micro_batch"), k - (uint64_t)minus);
+            assert_int_equal(get_u64(r.out, "budget_bytes"), S + P * k - (uint64_t)minus);
+            run_free(&r);
+        }
+    }
+    /* with headroom, as the library computes it */
+    trainest_memory_request mrq;
+    trainest_memory_request_init(&mrq, sizeof mrq);
+    mrq.static_bytes = S;
+    mrq.activation_bytes_per_sample = P;
+    mrq.device_memory_bytes = 150109880320u;
+    mrq.headroom_ratio = 0.1;
+    trainest_memory m;
+    m.struct_size = sizeof m;
+    assert_int_equal(trainest_memory_compute(&m, &mrq, 0, 1), TRAINEST_OK);
+    r = RUN("fit-memory", "--points", path, "--device-memory-bytes", "150109880320",
+            "--headroom-ratio", "0.1", "--json");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_int_equal(get_u64(r.out, "max_micro_batch"), m.max_micro_batch);
+    assert_int_equal(get_u64(r.out, "max_micro_batch"), 137); /* docs/memory.md */
+    assert_int_equal(get_u64(r.out, "budget_bytes"), m.budget_bytes);
+    run_free(&r);
+
+    /* the table, and the flags to use it */
+    r = RUN("fit-memory", "--points", path, "--device-memory-bytes", "150109880320");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_row(r.out, "static", "2336000000 B (2.336 GB)");
+    assert_row(r.out, "largest micro-batch that fits", "153");
+    assert_contains(r.out, "--static-bytes 2336000000 --activation-bytes-per-sample 962600000");
+    run_free(&r);
+
+    /* one wild point does not move the robust fit */
+    FILE *f = fopen(path, "a");
+    assert_non_null(f);
+    fputs("48,99999999999\n", f);
+    fclose(f);
+    r = RUN("fit-memory", "--points", path, "--json");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_close((double)get_u64(r.out, "per_sample_bytes"), (double)P, 1e-6);
+    run_free(&r);
+    unlink(path);
+}
+
+static void test_fit_memory_bad_input(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        uint64_t line;
+        const char *needle;
+    } cases[] = {
+        {"micro_batch,peak_bytes\n1,100\n2,abc\n", 3, "peak_bytes 'abc'"},
+        {"micro_batch,peak_bytes\n1,100\n2,1.5e9\n", 3, "not a whole number"},
+        {"micro_batch,peak_bytes\n0,100\n", 2, "micro_batch is 0"},
+        {"micro_batch,peak_bytes\n1,0\n", 2, "peak_bytes is 0"},
+        {"micro_batch,peak_bytes\n1\n", 2, "1 field, but the header has 2"},
+        {"micro_batch,step_s\n1,2\n", 1, "no column 'peak_bytes' (it needs micro_batch and "
+                                         "peak_bytes)"},
+        {"", 1, "no header line: expected the columns micro_batch and peak_bytes"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char path[512], want[600];
+        temp_text(path, cases[i].text);
+        snprintf(want, sizeof want, "%s:%" PRIu64 ": ", path, cases[i].line);
+        struct run r = RUN("fit-memory", "--points", path, "--json");
+        if (r.rc != CLI_EXIT_USAGE || strncmp(r.err, want, strlen(want)) != 0)
+            print_error("case %zu: rc %d, err: %s", i, r.rc, r.err);
+        assert_int_equal(r.rc, CLI_EXIT_USAGE);
+        assert_true(strncmp(r.err, want, strlen(want)) == 0);
+        assert_contains(r.err, cases[i].needle);
+        assert_true(jc_valid(r.out));
+        assert_key_string(r.out, "error", "input");
+        assert_int_equal(get_u64(r.out, "line"), cases[i].line);
+        run_free(&r);
+        /* search reads --memory-points the same way */
+        r = RUN("search", "--samples", "100", "--global-batch", "4", "--per-sample-s", "0.1",
+                "--memory-points", path);
+        assert_int_equal(r.rc, CLI_EXIT_USAGE);
+        assert_true(strncmp(r.err, want, strlen(want)) == 0);
+        run_free(&r);
+        unlink(path);
+    }
+
+    /* the library's objections: exit 1, naming the flag */
+    static const struct {
+        const char *text;
+        int status;
+        const char *needle;
+    } lib[] = {
+        {"micro_batch,peak_bytes\n4,100\n4,120\n", TRAINEST_E_TOO_FEW_POINTS,
+         "two different micro_batch"},
+        {"micro_batch,peak_bytes\n1,1000\n2,900\n4,700\n", TRAINEST_E_UNIDENTIFIABLE,
+         "shrinks with the micro-batch"},
+    };
+    for (size_t i = 0; i < sizeof lib / sizeof lib[0]; i++) {
+        char path[512];
+        temp_text(path, lib[i].text);
+        struct run r = RUN("fit-memory", "--points", path);
+        assert_int_equal(r.rc, CLI_EXIT_FAILURE);
+        assert_contains(r.err, trainest_status_name(lib[i].status));
+        assert_contains(r.err, "check --points");
+        assert_contains(r.err, lib[i].needle);
+        run_free(&r);
+        r = RUN("fit-memory", "--points", path, "--json");
+        assert_int_equal(r.rc, CLI_EXIT_FAILURE);
+        assert_true(jc_valid(r.out));
+        assert_key_string(r.out, "error", trainest_status_name(lib[i].status));
+        assert_key_string(r.out, "field", "points");
+        run_free(&r);
+        r = RUN("search", "--samples", "100", "--global-batch", "4", "--per-sample-s", "0.1",
+                "--memory-points", path, "--json");
+        assert_int_equal(r.rc, CLI_EXIT_FAILURE);
+        assert_key_string(r.out, "field", "memory-points");
+        run_free(&r);
+        unlink(path);
+    }
+
+    struct run r = RUN("fit-memory", "--points", "/nonexistent/peaks.csv");
+    assert_int_equal(r.rc, CLI_EXIT_USAGE);
+    assert_contains(r.err, "/nonexistent/peaks.csv: cannot open");
+    run_free(&r);
+    r = RUN("fit-memory", "--device-memory-bytes", "100");
+    assert_int_equal(r.rc, CLI_EXIT_USAGE);
+    assert_contains(r.err, "missing required flag --points");
+    run_free(&r);
+    r = RUN("fit-memory", "--points", "x.csv", "--headroom-ratio", "0.1");
+    assert_int_equal(r.rc, CLI_EXIT_USAGE);
+    assert_contains(r.err, "--headroom-ratio needs --device-memory-bytes");
+    run_free(&r);
+    r = RUN("fit-memory", "--points", "x.csv", "--samples", "10");
+    assert_int_equal(r.rc, CLI_EXIT_USAGE);
+    assert_contains(r.err, "unknown flag '--samples'");
+    run_free(&r);
+}
+
+static void test_csv_memory_reader(void **state)
+{
+    (void)state;
+    trainest_memory_point pts[3];
+    uint64_t lines[3];
+    uint32_t n = 99;
+    char err[256];
+    static const char text[] = "\xEF\xBB\xBFpeak_bytes , note, micro_batch\r\n"
+                               "\r\n"
+                               "# c\n"
+                               " 1000 , x , 2\n"
+                               "3000,,8";
+    assert_int_equal(csv_read_memory_points(text, sizeof text - 1, pts, 3, &n, lines, err,
+                                            sizeof err),
+                     0);
+    assert_int_equal(n, 2);
+    assert_int_equal(pts[0].struct_size, sizeof pts[0]);
+    assert_int_equal(pts[0].micro_batch, 2);
+    assert_int_equal(pts[0].peak_bytes, 1000);
+    assert_int_equal(lines[0], 4);
+    assert_int_equal(pts[1].micro_batch, 8);
+    assert_int_equal(pts[1].peak_bytes, 3000);
+    assert_int_equal(lines[1], 5);
+    static const char four[] = "micro_batch,peak_bytes\n1,1\n2,2\n3,3\n4,4\n";
+    assert_int_equal(csv_read_memory_points(four, sizeof four - 1, pts, 3, &n, NULL, err,
+                                            sizeof err),
+                     5);
+    assert_contains(err, "more than 3 points");
+}
+
+/* ---- search (issue 4) ------------------------------------------------------------------ */
+
+#define SEARCH_TIME                                                                             \
+    "--samples", "10000", "--floor-s", "0.018", "--fixed-s", "0.004", "--per-sample-s", "0.004", \
+        "--launch-lag-s", "0.006", "--optimizer-s", "0.002", "--grad-bytes", "248000000",        \
+        "--bus-bytes-per-s", "2e11"
+
+static void search_time(trainest_plan_request *prq, trainest_estimate_request *erq)
+{
+    trainest_plan_request_init(prq, sizeof *prq);
+    prq->samples = 10000;
+    trainest_estimate_request_init(erq, sizeof *erq);
+    erq->floor_s = 0.018;
+    erq->fixed_s = 0.004;
+    erq->per_sample_s = 0.004;
+    erq->launch_lag_s = 0.006;
+    erq->optimizer_s = 0.002;
+    erq->grad_bytes = 248000000;
+    erq->bus_bytes_per_s = 2e11;
+}
+
+/* The search's JSON against the library's results. */
+static void assert_search_matches(const char *out, const trainest_search *s,
+                                  const trainest_search_result *r, uint32_t n)
+{
+    assert_true(jc_valid(out));
+    const char *plans = jc_member(out, "plans");
+    assert_int_equal(jc_array_len(plans), n);
+    for (uint32_t i = 0; i < n; i++) {
+        const char *p = jc_array_at(plans, i);
+        assert_plan_object(p);
+        assert_int_equal(get_u64(p, "global_batch"), r[i].global_batch);
+        assert_int_equal(get_u64(p, "micro_batch"), r[i].micro_batch);
+        assert_int_equal(get_u64(p, "grad_accum_steps"), r[i].grad_accum_steps);
+        assert_int_equal(get_u64(p, "data_parallel"), r[i].data_parallel);
+        assert_int_equal(get_u64(p, "tensor_parallel"), r[i].tensor_parallel);
+        assert_int_equal(get_u64(p, "pipeline_parallel"), r[i].pipeline_parallel);
+        assert_int_equal(get_u64(p, "total_optimizer_steps"), r[i].total_optimizer_steps);
+        assert_int_equal(get_u64(p, "memory_bytes"), r[i].memory_bytes);
+        assert_true(get_double(p, "total_s") == r[i].total_s);
+        assert_true(get_double(p, "step_s") == r[i].step_s);
+        assert_true(get_double(p, "headroom_ratio") == r[i].headroom_ratio);
+    }
+    const char *rej = jc_member(out, "rejected");
+    assert_int_equal(get_u64(rej, "does_not_fit"), s->rejected_does_not_fit);
+    assert_int_equal(get_u64(rej, "not_divisible"), s->rejected_not_divisible);
+    assert_int_equal(get_u64(rej, "overflow"), s->rejected_overflow);
+    assert_int_equal(get_u64(rej, "no_steps"), s->rejected_no_steps);
+    assert_int_equal(get_u64(rej, "duplicates"), s->duplicates);
+    assert_int_equal(get_u64(out, "candidates_evaluated"), s->candidates_evaluated);
+    assert_int_equal(get_u64(out, "feasible"), s->feasible);
+}
+
+static void test_search_matches_library(void **state)
+{
+    (void)state;
+    trainest_plan_request prq;
+    trainest_estimate_request erq;
+    search_time(&prq, &erq);
+    prq.divisibility = TRAINEST_DIVISIBILITY_ROUND_DOWN;
+    trainest_memory_request mrq;
+    trainest_memory_request_init(&mrq, sizeof mrq);
+    mrq.params = 124000000;
+    mrq.zero_stage = 1;
+    mrq.weight_bits_per_param = 32;
+    mrq.grad_bits_per_param = 4; /* 0.5 bytes */
+    mrq.optimizer_bits_per_param = 64;
+    mrq.overhead_bytes = 345000000;
+    mrq.activation_bytes_per_sample = 962600000;
+    mrq.device_memory_bytes = 80000000000u;
+    mrq.headroom_ratio = 0.05;
+    trainest_search_request sr;
+    trainest_search_request_init(&sr, sizeof sr);
+    sr.global_batch_min = 64;
+    sr.global_batch_max = 256;
+    sr.global_batch_step = 32;
+    sr.max_devices = 4;
+    trainest_search_result r[7];
+    r[0].struct_size = sizeof r[0];
+    trainest_search s;
+    s.struct_size = sizeof s;
+    uint32_t n = 0;
+    assert_int_equal(trainest_search_run(&s, r, 7, &n, &prq, &erq, &mrq, &sr), TRAINEST_OK);
+    assert_int_equal(n, 7);
+    assert_true(s.rejected_does_not_fit > 0 && s.duplicates > 0);
+
+    struct run o = RUN("search", SEARCH_TIME, "--divisibility", "down", "--params", "124000000",
+                       "--zero-stage", "1", "--bytes-per-param-weights", "4",
+                       "--bytes-per-param-grads", "0.5", "--bytes-per-param-optimizer", "8",
+                       "--overhead-bytes", "345000000", "--activation-bytes-per-sample",
+                       "962600000", "--device-memory-bytes", "80000000000", "--headroom-ratio",
+                       "0.05", "--global-batch-range", "64:256:32", "--max-devices", "4", "--top",
+                       "7", "--json");
+    assert_int_equal(o.rc, CLI_EXIT_OK);
+    assert_search_matches(o.out, &s, r, n);
+    /* --params is the time model's too: FLOPs per sample without a peak change nothing */
+    assert_key_string(jc_array_at(jc_member(o.out, "plans"), 0), "divisibility", "error");
+    run_free(&o);
+
+    /* the table: the plans and the rejections */
+    o = RUN("search", SEARCH_TIME, "--divisibility", "down", "--params", "124000000",
+            "--zero-stage", "1", "--bytes-per-param-weights", "4", "--bytes-per-param-grads",
+            "0.5", "--bytes-per-param-optimizer", "8", "--overhead-bytes", "345000000",
+            "--activation-bytes-per-sample", "962600000", "--device-memory-bytes",
+            "80000000000", "--headroom-ratio", "0.05", "--global-batch-range", "64:256:32",
+            "--max-devices", "4", "--top", "7");
+    assert_int_equal(o.rc, CLI_EXIT_OK);
+    assert_contains(o.out, "#  global  micro  accum  DP  TP  PP");
+    assert_contains(o.out, "headroom");
+    char want[256];
+    snprintf(want, sizeof want,
+             "rejected: does not fit %" PRIu64 ", not divisible %" PRIu64 ", overflow %" PRIu64
+             ", no steps %" PRIu64 ", duplicates %" PRIu64,
+             s.rejected_does_not_fit, s.rejected_not_divisible, s.rejected_overflow,
+             s.rejected_no_steps, s.duplicates);
+    assert_contains(o.out, want);
+    /* every row has the header's columns, right-aligned to the same end */
+    const char *head = o.out, *row1 = strchr(head, '\n') + 1;
+    assert_int_equal(strchr(row1, '\n') - row1, strchr(head, '\n') - head);
+    run_free(&o);
+
+    /* the default K is 10; one global batch; fitted peaks as the memory model */
+    const uint64_t S = 2336000000u, P = 962600000u;
+    char path[512];
+    write_peaks(path, S, P, peak_m, 8);
+    mrq.params = 0;
+    mrq.zero_stage = 0;
+    mrq.weight_bits_per_param = 16;
+    mrq.grad_bits_per_param = 16;
+    mrq.optimizer_bits_per_param = 96;
+    mrq.overhead_bytes = 0;
+    mrq.static_bytes = S;
+    mrq.activation_bytes_per_sample = P;
+    mrq.headroom_ratio = 0;
+    sr.global_batch_min = sr.global_batch_max = sr.global_batch_step = 0;
+    prq.global_batch = 256;
+    prq.divisibility = TRAINEST_DIVISIBILITY_ERROR;
+    trainest_search_result r10[10];
+    r10[0].struct_size = sizeof r10[0];
+    assert_int_equal(trainest_search_run(&s, r10, 10, &n, &prq, &erq, &mrq, &sr), TRAINEST_OK);
+    o = RUN("search", SEARCH_TIME, "--global-batch", "256", "--memory-points", path,
+            "--device-memory-bytes", "80000000000", "--max-devices", "4", "--json");
+    assert_int_equal(o.rc, CLI_EXIT_OK);
+    assert_search_matches(o.out, &s, r10, n);
+    run_free(&o);
+    /* the same with the measured numbers given */
+    o = RUN("search", SEARCH_TIME, "--global-batch", "256", "--static-bytes", "2336000000",
+            "--activation-bytes-per-sample", "962600000", "--device-memory-bytes", "80000000000",
+            "--max-devices", "4", "--json");
+    assert_int_equal(o.rc, CLI_EXIT_OK);
+    assert_search_matches(o.out, &s, r10, n);
+    run_free(&o);
+    unlink(path);
+
+    /* nothing fits */
+    o = RUN("search", SEARCH_TIME, "--global-batch", "256", "--static-bytes", "2336000000",
+            "--activation-bytes-per-sample", "962600000", "--device-memory-bytes", "1000");
+    assert_int_equal(o.rc, CLI_EXIT_OK);
+    assert_contains(o.out, "no feasible plan");
+    run_free(&o);
+}
+
+static void test_search_model_parallel(void **state)
+{
+    (void)state;
+    trainest_plan_request prq;
+    trainest_estimate_request erq;
+    search_time(&prq, &erq);
+    prq.global_batch = 64;
+    prq.layers = 8;
+    prq.hidden = 1024;
+    prq.attention_heads = 16;
+    prq.seq_len_tokens = 1024;
+    erq.recompute = TRAINEST_RECOMPUTE_SELECTIVE;
+    erq.params = 350000000;
+    erq.devices_per_node = 4; /* one flag: the time model's nodes and the search's */
+    erq.inter_node_bytes_per_s = 2.5e10;
+    trainest_memory_request mrq;
+    trainest_memory_request_init(&mrq, sizeof mrq);
+    mrq.params = 350000000;
+    mrq.recompute = TRAINEST_RECOMPUTE_SELECTIVE;
+    mrq.device_memory_bytes = 16000000000u;
+    trainest_search_request sr;
+    trainest_search_request_init(&sr, sizeof sr);
+    sr.max_devices = 8;
+    sr.max_tensor_parallel = 4;
+    sr.max_pipeline_parallel = 4;
+    sr.devices_per_node = 4;
+    trainest_search_result r[20];
+    r[0].struct_size = sizeof r[0];
+    trainest_search s;
+    s.struct_size = sizeof s;
+    uint32_t n = 0;
+    assert_int_equal(trainest_search_run(&s, r, 20, &n, &prq, &erq, &mrq, &sr), TRAINEST_OK);
+    bool model_parallel = false;
+    for (uint32_t i = 0; i < n; i++)
+        model_parallel = model_parallel || r[i].tensor_parallel > 1 || r[i].pipeline_parallel > 1;
+    assert_true(n == 20 && model_parallel);
+
+    struct run o = RUN("search", SEARCH_TIME, "--global-batch", "64", "--layers", "8", "--hidden",
+                       "1024", "--attention-heads", "16", "--seq-len", "1024", "--recompute",
+                       "selective", "--params", "350000000", "--device-memory-bytes",
+                       "16000000000", "--max-devices", "8", "--max-tensor-parallel", "4",
+                       "--max-pipeline-parallel", "4", "--devices-per-node", "4",
+                       "--inter-node-bytes-per-s", "2.5e10", "--top", "20", "--json");
+    assert_int_equal(o.rc, CLI_EXIT_OK);
+    assert_search_matches(o.out, &s, r, n);
+    run_free(&o);
+}
+
+static void test_search_usage_errors(void **state)
+{
+    (void)state;
+    static const struct {
+        char *args[6];
+        const char *needle;
+    } cases[] = {
+        {{"--devices", "2"}, "takes no --devices: the search tries every data-parallel size"},
+        {{"--micro-batch", "2"}, "takes no --micro-batch"},
+        {{"--tensor-parallel", "2"}, "--max-tensor-parallel"},
+        {{"--total-devices", "8"}, "takes no --total-devices"},
+        {{"--tradeoff"}, "unknown flag '--tradeoff'"},
+        {{"--top", "0"}, "--top: 0 is not in 1..100000"},
+        {{"--top", "100001"}, "is not in 1..100000"},
+        {{"--global-batch-range", "8:4"}, "MAX is below MIN"},
+        {{"--global-batch-range", "8"}, "is not MIN:MAX[:STEP]"},
+        {{"--global-batch-range", "1:2:3:4"}, "is not MIN:MAX[:STEP]"},
+        {{"--global-batch-range", "0:8"}, "part 1 is out of range"},
+        {{"--global-batch-range", "4:x"}, "part 2 is not valid"},
+        {{"--global-batch-range", "4:8:"}, "part 3 is not valid"},
+        {{"--global-batch-range", "4:8", "--global-batch", "4"}, "not both"},
+        {{"--bytes-per-param-weights", "0.1", "--params", "10"}, "not a whole number of bits"},
+        {{"--bytes-per-param-grads", "-2", "--params", "10"}, "is negative"},
+        {{"--bytes-per-param-optimizer", "1e10", "--params", "10"}, "out of range"},
+        {{"--zero-stage", "4", "--params", "10"}, "not one of 0, 1, 2, 3"},
+        {{"--zero-stage", "1"}, "--zero-stage needs --params"},
+        {{"--static-bytes", "10", "--zero-stage", "1"}, "--zero-stage describes the model"},
+        {{"--memory-points", "x.csv", "--static-bytes", "10"}, "not both"},
+        {{"--memory-points", "x.csv", "--activation-bytes-per-sample", "10"}, "not both"},
+        {{"--headroom-ratio", "0.1"}, "--headroom-ratio needs --device-memory-bytes"},
+        {{"--max-devices", "0"}, "0 devices cannot train"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *argv[24] = {"trainest", "search", "--samples", "1000", "--per-sample-s", "0.01"};
+        int argc = 6;
+        bool batch = false;
+        for (int k = 0; k < 6 && cases[i].args[k]; k++) {
+            batch = batch || strstr(cases[i].args[k], "global-batch");
+            argv[argc++] = cases[i].args[k];
+        }
+        if (!batch) {
+            argv[argc++] = "--global-batch";
+            argv[argc++] = "8";
+        }
+        struct run r = run_argv(argc, argv);
+        if (r.rc != CLI_EXIT_USAGE || !strstr(r.err, cases[i].needle))
+            print_error("case %zu: %d %s", i, r.rc, r.err);
+        assert_int_equal(r.rc, CLI_EXIT_USAGE);
+        assert_contains(r.err, cases[i].needle);
+        assert_contains(r.err, "trainest search --help");
+        run_free(&r);
+    }
+    struct run r = RUN("search", "--samples", "1000", "--per-sample-s", "0.01");
+    assert_int_equal(r.rc, CLI_EXIT_USAGE);
+    assert_contains(r.err, "give --global-batch G or --global-batch-range");
+    run_free(&r);
+    /* the library's objections name the flag */
+    r = RUN("search", "--samples", "1000", "--per-sample-s", "0.01", "--global-batch", "8",
+            "--device-memory-bytes", "100", "--headroom-ratio", "1", "--json");
+    assert_int_equal(r.rc, CLI_EXIT_FAILURE);
+    assert_key_string(r.out, "error", "TRAINEST_E_OUT_OF_RANGE");
+    assert_key_string(r.out, "field", "headroom-ratio");
+    run_free(&r);
+    r = RUN("search", "--samples", "1000", "--per-sample-s", "0.01", "--global-batch", "8",
+            "--max-devices", "2", "--grad-bytes", "100", "--json");
+    assert_int_equal(r.rc, CLI_EXIT_FAILURE);
+    assert_key_string(r.out, "error", "TRAINEST_E_UNDERSPECIFIED");
+    assert_key_string(r.out, "field", "bus-bytes-per-s");
+    run_free(&r);
+}
+
+/* ---- estimate with a memory model --------------------------------------------------- */
+
+static void test_estimate_memory(void **state)
+{
+    (void)state;
+    trainest_plan_request prq;
+    trainest_estimate_request erq;
+    search_time(&prq, &erq);
+    prq.global_batch = 256;
+    prq.micro_batch = 64;
+    trainest_memory_request mrq;
+    trainest_memory_request_init(&mrq, sizeof mrq);
+    mrq.params = 124000000;
+    mrq.activation_bytes_per_sample = 962600000;
+    mrq.device_memory_bytes = 80000000000u;
+    trainest_memory m;
+    m.struct_size = sizeof m;
+    assert_int_equal(trainest_memory_for_plan(&m, &mrq, &prq), TRAINEST_OK);
+    struct run r = RUN("estimate", SEARCH_TIME, "--global-batch", "256", "--micro-batch", "64",
+                       "--params", "124000000", "--activation-bytes-per-sample", "962600000",
+                       "--device-memory-bytes", "80000000000", "--json");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_int_equal(get_u64(r.out, "memory_bytes"), m.total_bytes);
+    assert_int_equal(get_u64(r.out, "memory_static_bytes"), m.static_bytes);
+    assert_int_equal(get_u64(r.out, "memory_budget_bytes"), m.budget_bytes);
+    assert_int_equal(get_u64(r.out, "memory_max_micro_batch"), m.max_micro_batch);
+    assert_true(get_bool(r.out, "memory_fits"));
+    assert_true(get_double(r.out, "headroom_ratio") == m.headroom_ratio);
+    run_free(&r);
+    /* no memory flags, no memory keys */
+    r = RUN("estimate", SEARCH_TIME, "--global-batch", "256", "--micro-batch", "64", "--json");
+    assert_null(jc_member(r.out, "memory_bytes"));
+    run_free(&r);
+
+    /* the trade-off recommends the largest micro-batch that fits memory */
+    trainest_tradeoff t;
+    t.struct_size = sizeof t;
+    trainest_tradeoff_point pts[16];
+    pts[0].struct_size = sizeof pts[0];
+    uint32_t n = 0;
+    prq.micro_batch = 0;
+    prq.max_micro_batch = m.max_micro_batch;
+    assert_int_equal(trainest_tradeoff_compute(&t, pts, 16, &n, &prq, &erq), TRAINEST_OK);
+    r = RUN("estimate", SEARCH_TIME, "--global-batch", "256", "--params", "124000000",
+            "--activation-bytes-per-sample", "962600000", "--device-memory-bytes", "80000000000",
+            "--tradeoff", "--json");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_int_equal(get_u64(r.out, "recommended_micro_batch"), t.recommended_micro_batch);
+    assert_int_equal(get_u64(r.out, "recommended_micro_batch"), 64);
+    assert_int_equal(get_u64(r.out, "memory_max_micro_batch"), 64);
+    const char *points = jc_member(r.out, "points");
+    assert_int_equal(jc_array_len(points), n);
+    for (uint32_t i = 0; i < n; i++) {
+        const char *p = jc_array_at(points, i);
+        trainest_plan_request one = prq;
+        one.micro_batch = pts[i].micro_batch;
+        one.max_micro_batch = 0;
+        assert_int_equal(trainest_memory_for_plan(&m, &mrq, &one), TRAINEST_OK);
+        assert_int_equal(get_u64(p, "memory_bytes"), m.total_bytes);
+        assert_true(get_bool(p, "fits") == (m.fits != 0));
+    }
+    run_free(&r);
+    r = RUN("estimate", SEARCH_TIME, "--global-batch", "256", "--params", "124000000",
+            "--activation-bytes-per-sample", "962600000", "--device-memory-bytes", "80000000000",
+            "--tradeoff");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_contains(r.out, "memory  fits");
+    run_free(&r);
+    /* nothing fits: exit 1 */
+    r = RUN("estimate", SEARCH_TIME, "--global-batch", "256", "--params", "124000000",
+            "--activation-bytes-per-sample", "962600000", "--device-memory-bytes", "1000",
+            "--tradeoff", "--json");
+    assert_int_equal(r.rc, CLI_EXIT_FAILURE);
+    assert_key_string(r.out, "field", "device-memory-bytes");
+    assert_contains(r.err, "no micro-batch fits");
+    run_free(&r);
+}
+
 /* ---- Value parsers ----------------------------------------------------------------- */
 
 static void test_parse_u64_strict(void **state)
@@ -2173,6 +2740,13 @@ int main(void)
         cmocka_unit_test(test_plan_bad_layout_lists_layouts),
         cmocka_unit_test(test_estimate_model_parallel_keys),
         cmocka_unit_test(test_estimate_model_parallel_errors),
+        cmocka_unit_test(test_fit_memory_recovers_parameters),
+        cmocka_unit_test(test_fit_memory_bad_input),
+        cmocka_unit_test(test_csv_memory_reader),
+        cmocka_unit_test(test_search_matches_library),
+        cmocka_unit_test(test_search_model_parallel),
+        cmocka_unit_test(test_search_usage_errors),
+        cmocka_unit_test(test_estimate_memory),
         cmocka_unit_test(test_parse_u64_strict),
         cmocka_unit_test(test_parse_double_strict),
         cmocka_unit_test(test_parse_enum_exact),

@@ -553,6 +553,16 @@ static int run_demo(struct cli *c, const struct options *o);
     (GROUP_BATCH | GROUP_LAYOUT | GROUP_SHAPE | GROUP_POLICY | GROUP_MEASURED | GROUP_STEP |   \
      GROUP_ANALYTIC | GROUP_DATA | GROUP_COMM | GROUP_MPCOMM | GROUP_OVERHEAD)
 
+static const struct exclusion search_excluded[] = {
+    {"devices", "the search tries every data-parallel size: give --max-devices"},
+    {"total-devices", "the search tries every layout: give --max-devices"},
+    {"micro-batch", "the search tries every micro-batch"},
+    {"grad-accum", "the search tries every accumulation"},
+    {"tensor-parallel", "the search tries powers of two: give --max-tensor-parallel"},
+    {"pipeline-parallel", "the search tries powers of two: give --max-pipeline-parallel"},
+    {NULL, NULL},
+};
+
 static const struct command commands[] = {
     {"plan", "--samples N [flags]", "resolve a batch plan and count its steps exactly",
      "Resolve global batch = micro-batch x grad accum x data-parallel replicas and\n"
@@ -624,6 +634,40 @@ static const struct command commands[] = {
      "time from the per-micro-batch time; if every row has the same grad_accum,\n"
      "give --optimizer-s.\n",
      GROUP_MEASURED | GROUP_OUTPUT, "calibration", NULL, run_calibrate},
+    {"fit-memory", "--points FILE.csv [--device-memory-bytes D] [--headroom-ratio H] [--json]",
+     "fit the memory model to measured peaks, and the largest micro-batch",
+     "Fit bytes(m) = static + per_sample x m to measured peak device memory\n"
+     "(least absolute relative deviations: one bad point does not move it; both\n"
+     "numbers rounded up to whole bytes) and report the largest relative residual.\n"
+     "With --device-memory-bytes, also the largest micro-batch that fits\n"
+     "D x (1 - H) (docs/memory.md).\n"
+     "\n"
+     "FILE.csv: a header line naming the columns micro_batch and peak_bytes (any\n"
+     "order; other columns are ignored), then one row per measurement: positive\n"
+     "whole numbers, two distinct micro-batches at least. Same format and errors\n"
+     "as 'trainest calibrate': a bad row is FILE:LINE: problem (exit status 2).\n",
+     GROUP_FIT | GROUP_DEVICE_MEMORY | GROUP_OUTPUT, "points", NULL, run_fit_memory},
+    {"search", "--samples N (--global-batch G | --global-batch-range MIN:MAX[:STEP]) "
+               "STEP-TIME [flags]",
+     "the fastest plans over micro-batch, accumulation and layout",
+     "Try every (global batch, micro-batch, accumulation, data-parallel size, TP,\n"
+     "PP) within the ranges, under the divisibility policy and the memory budget,\n"
+     "time each with the time model, and list the K fastest (ties: more memory\n"
+     "headroom first). The step-time flags are those of 'trainest estimate'.\n"
+     "\n"
+     "The memory model (per device, docs/memory.md and docs/parallelism.md):\n"
+     "  static: --params N model states (--bytes-per-param-* per parameter, split\n"
+     "          by TP x PP, ZeRO-sharded by --zero-stage over DP) + --overhead-bytes,\n"
+     "          or --static-bytes B measured\n"
+     "  per sample: --activation-bytes-per-sample B, or the model shape (--layers,\n"
+     "          --hidden, --attention-heads, --seq-len, --recompute)\n"
+     "  or both fitted from --memory-points FILE.csv (micro_batch,peak_bytes)\n"
+     "--params is also the time model's parameter count (FLOPs).\n"
+     "\n"
+     "Candidates are counted: evaluated, feasible, and rejected because they do\n"
+     "not fit, do not divide, overflow, leave no step, or repeat a plan.\n",
+     TIME_GROUPS | GROUP_DEVICE_MEMORY | GROUP_MEMORY | GROUP_SEARCH | GROUP_OUTPUT, NULL,
+     search_excluded, run_search},
     {"demo", "", "the worked example: 1000 samples, global batch 10",
      "Plan the worked example, 1000 samples with a global batch of 10, without\n"
      "and with gradient accumulation.\n",
