@@ -1099,9 +1099,9 @@ typedef struct trainest_eta_config {
 /**
  * @brief A live ETA tracker: caller-owned, fixed size, no allocation.
  *
- * Every member is private to the library: initialise with trainest_eta_init(),
- * feed with trainest_eta_update(), read with trainest_eta_report(). It may be
- * copied; it must not be written.
+ * Every member but invalid_field is private to the library: initialise with
+ * trainest_eta_init(), feed with trainest_eta_update(), read with
+ * trainest_eta_report_compute(). It may be copied; it must not be written.
  * @since 0.4.0
  */
 typedef struct trainest_eta {
@@ -1121,6 +1121,8 @@ typedef struct trainest_eta {
     double marker_s[5];        /**< Private: P-square median markers (heights). */
     double marker_pos[5];      /**< Private: their positions. */
     double marker_want[5];     /**< Private: their desired positions. */
+    uint32_t invalid_field;    /**< After trainest_eta_init() fails (the tracker is then zeroed): the ::trainest_field of the configuration to blame; 0 otherwise. @since 0.5.0 */
+    uint32_t reserved1;        /**< Private: padding. @since 0.5.0 */
 } trainest_eta;
 
 /** @brief What an ETA tracker knows now. @since 0.4.0 */
@@ -1238,9 +1240,14 @@ TRAINEST_API int trainest_eta_config_init(trainest_eta_config *out, uint32_t str
  * @param[out] state The caller-owned tracker.
  * @param[in] struct_size The caller's sizeof(trainest_eta).
  * @param[in] config The configuration.
+ * When the tracker itself is usable (not NULL, struct_size in range), a
+ * failure zeroes it, so updating it fails, and, since 0.5.0, sets its
+ * invalid_field to the configuration field to blame (if struct_size covers
+ * invalid_field).
  * @return ::TRAINEST_OK; ::TRAINEST_E_NULL, ::TRAINEST_E_STRUCT_SIZE,
  *         ::TRAINEST_E_UNSUPPORTED, ::TRAINEST_E_ZERO (total_steps),
  *         ::TRAINEST_E_INCONSISTENT (steps_done beyond total_steps),
+ *         ::TRAINEST_E_UNDERSPECIFIED (failures without a checkpoint cost),
  *         ::TRAINEST_E_NOT_FINITE, ::TRAINEST_E_OUT_OF_RANGE.
  * @since 0.4.0
  */

@@ -95,18 +95,24 @@ int trainest_eta_init(trainest_eta *state, uint32_t struct_size, const trainest_
         return TRAINEST_E_STRUCT_SIZE;
     trainest_eta_config c;
     int st = trainest_priv_read_input(&c, sizeof c, config, TR_SIZE_ETA_CONFIG_0_4);
-    uint32_t field;
-    if (st || (st = check_config(&c, &field)))
-        return st;
+    uint32_t field = TRAINEST_FIELD_NONE;
+    if (st == TRAINEST_E_STRUCT_SIZE || st == TRAINEST_E_UNSUPPORTED)
+        field = TRAINEST_FIELD_STRUCT_SIZE; /* the configuration's, not the tracker's */
+    else if (!st)
+        st = check_config(&c, &field);
     trainest_eta e;
     memset(&e, 0, sizeof e);
     e.struct_size = struct_size;
-    e.magic = ETA_MAGIC;
-    e.config = c;
-    e.config.struct_size = sizeof c;
+    if (st) {
+        e.invalid_field = field;
+    } else {
+        e.magic = ETA_MAGIC;
+        e.config = c;
+        e.config.struct_size = sizeof c;
+    }
     memset(state, 0, struct_size);
     memcpy(state, &e, sizeof e < struct_size ? sizeof e : struct_size);
-    return TRAINEST_OK;
+    return st;
 }
 
 /* A tracker this library initialised: read it into a full local copy. */

@@ -339,6 +339,63 @@ static void test_eta_config_validation(void **state)
     assert_int_equal(trainest_eta_config_init(&c, 4), TRAINEST_E_STRUCT_SIZE);
 }
 
+/* Since 0.5 a failed start names the configuration field to blame, and
+ * leaves a zeroed tracker that refuses updates. */
+static void test_eta_init_names_the_field(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *what;
+        int status;
+        uint32_t field;
+    } cases[] = {
+        {"total_steps 0", TRAINEST_E_ZERO, TRAINEST_FIELD_TOTAL_STEPS},
+        {"steps_done beyond", TRAINEST_E_INCONSISTENT, TRAINEST_FIELD_TOTAL_STEPS},
+        {"outlier_ratio 1", TRAINEST_E_OUT_OF_RANGE, TRAINEST_FIELD_OUTLIER_RATIO},
+        {"prior NaN", TRAINEST_E_NOT_FINITE, TRAINEST_FIELD_PRIOR_STEP_S},
+        {"restart -1", TRAINEST_E_OUT_OF_RANGE, TRAINEST_FIELD_RESTART_S},
+        {"mtbf without write", TRAINEST_E_UNDERSPECIFIED, TRAINEST_FIELD_CHECKPOINT_WRITE_S},
+        {"config padding", TRAINEST_E_UNSUPPORTED, TRAINEST_FIELD_STRUCT_SIZE},
+        {"config size", TRAINEST_E_STRUCT_SIZE, TRAINEST_FIELD_STRUCT_SIZE},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        trainest_eta_config c = config(10);
+        switch (i) {
+        case 0: c.total_steps = 0; break;
+        case 1: c.steps_done = 11; break;
+        case 2: c.outlier_ratio = 1; break;
+        case 3: c.prior_step_s = NAN; break;
+        case 4: c.restart_s = -1; break;
+        case 5: c.job_mtbf_s = 100; break;
+        case 6: c.reserved0 = 1; break;
+        case 7: c.struct_size = 8; break;
+        }
+        trainest_eta e;
+        memset(&e, 0x5A, sizeof e);
+        print_message("%s\n", cases[i].what);
+        assert_int_equal(trainest_eta_init(&e, sizeof e, &c), cases[i].status);
+        assert_int_equal(e.invalid_field, cases[i].field);
+        assert_int_equal(e.struct_size, sizeof e);
+        assert_int_equal(e.magic, 0);
+        assert_int_equal(trainest_eta_update(&e, 1.0, 1), TRAINEST_E_UNSUPPORTED);
+    }
+    /* success clears it */
+    trainest_eta_config c = config(10);
+    trainest_eta e;
+    memset(&e, 0x5A, sizeof e);
+    assert_int_equal(trainest_eta_init(&e, sizeof e, &c), TRAINEST_OK);
+    assert_int_equal(e.invalid_field, TRAINEST_FIELD_NONE);
+    /* a tracker of the 0.4 size (304 bytes) gets no field and nothing past its end */
+    unsigned char old[304 + 16];
+    memset(old, 0x5A, sizeof old);
+    c.total_steps = 0;
+    assert_int_equal(trainest_eta_init((trainest_eta *)(void *)old, 304, &c), TRAINEST_E_ZERO);
+    for (size_t i = 304; i < sizeof old; i++)
+        assert_int_equal(old[i], 0x5A);
+    for (size_t i = 4; i < 304; i++)
+        assert_int_equal(old[i], 0);
+}
+
 /* The state is plain data: a copy continues on its own. */
 static void test_eta_state_can_be_copied(void **state)
 {
@@ -372,6 +429,7 @@ int main(void)
         cmocka_unit_test(test_eta_shipped_step_traces),
         cmocka_unit_test(test_eta_bad_input_leaves_state_unchanged),
         cmocka_unit_test(test_eta_config_validation),
+        cmocka_unit_test(test_eta_init_names_the_field),
         cmocka_unit_test(test_eta_state_can_be_copied),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

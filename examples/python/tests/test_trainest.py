@@ -63,7 +63,7 @@ SIZES_0_5 = {
     "trainest_search": 64, "trainest_search_result": 96, "trainest_failure_request": 72,
     "trainest_failure": 104, "trainest_rampup_request": 32, "trainest_rampup": 80,
     "trainest_critical_request": 40, "trainest_critical": 112, "trainest_eta_config": 96,
-    "trainest_eta": 304, "trainest_eta_report": 136, "trainest_layout_suggestion": 48,
+    "trainest_eta": 312, "trainest_eta_report": 136, "trainest_layout_suggestion": 48,
 }
 
 # The structs 0.5.0 extended: their 0.4 size, where the first appended member starts.
@@ -76,6 +76,7 @@ APPENDED_IN_0_5 = {
     "trainest_memory": (88, "activation_bytes_per_micro_batch"),
     "trainest_search_request": (40, "max_tensor_parallel"),
     "trainest_search_result": (80, "tensor_parallel"),
+    "trainest_eta": (304, "invalid_field"),
 }
 
 # Members of an output struct that its dataclass leaves out on purpose.
@@ -220,7 +221,7 @@ class TestStructs(unittest.TestCase):
         for name, member, offset in FROZEN_OFFSETS:
             with self.subTest(struct=name, member=member):
                 self.assertEqual(getattr(_lib.STRUCTS[name][0], member).offset, offset)
-        self.assertEqual(ctypes.sizeof(_lib.trainest_eta), 304)
+        self.assertEqual(ctypes.sizeof(_lib.trainest_eta), 312)
         self.assertEqual([getattr(_lib.trainest_layout_suggestion, m).offset for m in (
             "changed", "distance_ratio", "devices", "data_parallel", "tensor_parallel",
             "pipeline_parallel")], [4, 8, 16, 24, 32, 40])
@@ -434,7 +435,10 @@ class TestErrors(unittest.TestCase):
         self.assertEqual(cm.exception.field, "samples")  # recovered through trainest_plan_compute
         with self.assertRaises(trainest.ZeroError) as cm:
             trainest.EtaTracker(total_steps=0)
-        self.assertIsNone(cm.exception.field)  # trainest_eta_init() reports no field
+        self.assertEqual(cm.exception.field, "total_steps")  # in the tracker since 0.5
+        with self.assertRaises(trainest.OutOfRangeError) as cm:
+            trainest.EtaTracker(total_steps=10, outlier_ratio=0.5)
+        self.assertEqual(cm.exception.field, "outlier_ratio")
         with self.assertRaises(trainest.NotFiniteError) as cm:
             trainest.EtaTracker(total_steps=10).update(math.inf)
         self.assertEqual(cm.exception.field, "step_s")

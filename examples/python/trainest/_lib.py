@@ -546,6 +546,8 @@ class trainest_eta(ctypes.Structure):
         ("marker_s", ctypes.c_double * 5),
         ("marker_pos", ctypes.c_double * 5),
         ("marker_want", ctypes.c_double * 5),
+        ("invalid_field", ctypes.c_uint32),  # 0.5
+        ("reserved1", ctypes.c_uint32),
     ]
 
 

@@ -1028,8 +1028,7 @@ class EtaTracker:
         self._state = _lib.trainest_eta()
         status = lib.trainest_eta_init(_byref(self._state), ctypes.sizeof(self._state),
                                        _byref(config.to_c()))
-        # trainest_eta_init() has no output to name the field in.
-        _check(status)
+        _check(status, self._state)  # a failed start names the field in the tracker (0.5)
 
     @property
     def state(self):

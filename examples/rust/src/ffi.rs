@@ -1212,6 +1212,10 @@ pub struct trainest_eta {
     pub marker_pos: [f64; 5],
     /// Private: their desired positions.
     pub marker_want: [f64; 5],
+    /// After trainest_eta_init() fails (the tracker is then zeroed): the trainest_field of the configuration to blame; 0 otherwise. Since 0.5.0
+    pub invalid_field: u32,
+    /// Private: padding. Since 0.5.0
+    pub reserved1: u32,
 }
 
 /// What an ETA tracker knows now.

@@ -1538,8 +1538,9 @@ impl EtaTracker {
         let c = config.make_c();
         let mut state = ffi::trainest_eta::default();
         let size = size_of::<ffi::trainest_eta>() as u32;
-        // The library does not say which configuration field it rejected.
-        check(unsafe { ffi::trainest_eta_init(&mut state, size, &c) }, ffi::TRAINEST_FIELD_NONE)?;
+        // A failed start names the configuration field in the tracker (0.5).
+        let st = unsafe { ffi::trainest_eta_init(&mut state, size, &c) };
+        check(st, state.invalid_field)?;
         Ok(EtaTracker { state })
     }
 

@@ -52,6 +52,7 @@ fn frozen_offsets_and_members_appended_in_0_5() {
     assert_eq!(offset!(trainest_memory_request, headroom_ratio), 64);
     assert_eq!(offset!(trainest_search_result, total_s), 72);
     assert_eq!(offset!(trainest_eta, config), 8);
+    assert_eq!(offset!(trainest_eta, invalid_field), 304); // appended in 0.5
     // 0.5 appended members: the first of each starts at the struct's 0.4 size.
     assert_eq!(offset!(trainest_plan_request, tensor_parallel), 88);
     assert_eq!(offset!(trainest_plan, tensor_parallel), 208);
@@ -423,6 +424,8 @@ fn eta_tracker() {
     assert!(close(r.elapsed_s, 5.0 * 3.0 + 20.0 + 94.0 * 0.5, 1e-12));
     assert!(close(r.finish_p50_unix_s, 1_000_000.0 + r.remaining_p50_s, 1e-15));
 
+    let bad = EtaTracker::new(&EtaConfig { total_steps: 0, ..Default::default() }).unwrap_err();
+    assert_eq!((bad.name.as_str(), bad.field.as_deref()), ("TRAINEST_E_ZERO", Some("total_steps")));
     let copy = eta.clone();
     let err = eta.update(f64::NAN, 0).unwrap_err();
     assert_eq!(err.name, "TRAINEST_E_NOT_FINITE");
