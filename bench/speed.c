@@ -129,12 +129,18 @@ int main(int argc, char **argv)
         uint64_t device;
     } runs[] = {
         {"G 1024..4096/16, R <= 8, exact", TRAINEST_DIVISIBILITY_ERROR,
-         {sizeof sr, 0, 1024, 4096, 16, 8}, mrq.device_memory_bytes},
+         {.struct_size = sizeof sr, .global_batch_min = 1024, .global_batch_max = 4096,
+          .global_batch_step = 16, .max_devices = 8},
+         mrq.device_memory_bytes},
         {"G 1024..4096/16, R <= 8, round down", TRAINEST_DIVISIBILITY_ROUND_DOWN,
-         {sizeof sr, 0, 1024, 4096, 16, 8}, mrq.device_memory_bytes},
+         {.struct_size = sizeof sr, .global_batch_min = 1024, .global_batch_max = 4096,
+          .global_batch_step = 16, .max_devices = 8},
+         mrq.device_memory_bytes},
         /* one global batch, every micro-batch a distinct plan: all timed */
         {"G 1000000, R = 1, round down, no limit", TRAINEST_DIVISIBILITY_ROUND_DOWN,
-         {sizeof sr, 0, 1000000, 1000000, 1, 1}, 0},
+         {.struct_size = sizeof sr, .global_batch_min = 1000000, .global_batch_max = 1000000,
+          .global_batch_step = 1, .max_devices = 1},
+         0},
     };
     for (size_t p = 0; p < sizeof runs / sizeof runs[0]; p++) {
         prq.divisibility = runs[p].policy;

@@ -103,7 +103,11 @@ static void test_noalloc_every_compute_path(void **state)
     mrq.params = 1000000;
     mrq.activation_bytes_per_sample = 100000;
     mrq.device_memory_bytes = 1000000000;
-    trainest_search_request sr = {sizeof sr, 0, 32, 256, 32, 8};
+    trainest_search_request sr = {.struct_size = sizeof sr,
+                                  .global_batch_min = 32,
+                                  .global_batch_max = 256,
+                                  .global_batch_step = 32,
+                                  .max_devices = 8};
     trainest_step_observation obs[8];
     trainest_memory_point pts[4];
     for (int i = 0; i < 8; i++) {
