@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -228,7 +229,6 @@ static void test_plan_equals_form_matches(void **state)
     assert_string_equal(a.out, b.out);
     assert_int_equal(get_u64(b.out, "micro_batch"), 4); /* largest divisor of 12 <= 5 */
     assert_int_equal(get_u64(b.out, "grad_accum_steps"), 3);
-    run_free(&a);
     run_free(&b);
 }
 
@@ -1282,7 +1282,6 @@ static void test_estimate_calibrated_matches_given(void **state)
     assert_key_string(sm, "source", "calibrated");
     assert_int_equal(get_u64(sm, "observations"), 32);
     (void)get_double(sm, "max_residual_ratio");
-    run_free(&a);
     run_free(&b);
 
     a = RUN("estimate", "--samples", "10007", "--global-batch", "48", "--max-micro-batch", "16",
@@ -2495,6 +2494,517 @@ static void test_estimate_memory(void **state)
     run_free(&r);
 }
 
+/* ---- Run-level realism on estimate (issue 5) --------------------------------------- */
+
+#define RUN_ARGS                                                                               \
+    "--samples", "100000000", "--global-batch", "1024", "--micro-batch", "1", "--total-devices", \
+        "128", "--preset", "megatron", "--per-sample-s", "0.02", "--fixed-s", "0.001",          \
+        "--optimizer-s", "0.01", "--devices-per-node", "8"
+
+static void run_requests(trainest_plan_request *prq, trainest_estimate_request *erq)
+{
+    trainest_plan_request_init(prq, sizeof *prq);
+    prq->samples = 100000000;
+    prq->global_batch = 1024;
+    prq->micro_batch = 1;
+    prq->devices = 128;
+    prq->preset = TRAINEST_PRESET_MEGATRON;
+    trainest_estimate_request_init(erq, sizeof *erq);
+    erq->per_sample_s = 0.02;
+    erq->fixed_s = 0.001;
+    erq->optimizer_s = 0.01;
+    erq->devices_per_node = 8;
+}
+
+static void test_estimate_failures(void **state)
+{
+    (void)state;
+    trainest_plan_request prq;
+    trainest_estimate_request erq;
+    run_requests(&prq, &erq);
+    trainest_estimate e;
+    e.struct_size = sizeof e;
+    assert_int_equal(trainest_estimate_run(&e, &prq, &erq), TRAINEST_OK);
+    trainest_failure_request fr;
+    trainest_failure_request_init(&fr, sizeof fr);
+    fr.work_s = e.total_s;
+    fr.devices = 128;
+    fr.devices_per_node = 8;
+    fr.mtbf_hours_per_device = 200;
+    fr.mtbf_hours_per_node = 20000;
+    fr.checkpoint_write_s = 30;
+    fr.restart_s = 600;
+    trainest_failure f;
+    f.struct_size = sizeof f;
+    assert_int_equal(trainest_failure_compute(&f, &fr), TRAINEST_OK);
+    assert_true(f.expected_interruptions > 1);
+
+    struct run r = RUN("estimate", RUN_ARGS, "--mtbf-hours-per-device", "200",
+                       "--mtbf-hours-per-node", "20000", "--checkpoint-write-s", "30",
+                       "--restart-s", "600", "--json");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_true(jc_valid(r.out));
+    assert_true(get_double(r.out, "total_s") == e.total_s);
+    assert_true(get_double(r.out, "expected_total_s") == f.expected_total_s);
+    assert_true(get_double(r.out, "p50_total_s") == f.p50_total_s);
+    assert_true(get_double(r.out, "p90_total_s") == f.p90_total_s);
+    assert_true(get_double(r.out, "expected_interruptions") == f.expected_interruptions);
+    assert_true(get_double(r.out, "checkpoint_interval_s") == f.checkpoint_interval_s);
+    assert_true(get_double(r.out, "effective_time_ratio") == f.effective_time_ratio);
+    assert_true(get_double(r.out, "job_mtbf_s") == f.job_mtbf_s);
+    assert_null(jc_member(r.out, "rampup_steps"));
+    assert_null(jc_member(r.out, "time_to_target_s"));
+    run_free(&r);
+
+    /* a given interval and Young's rule reach the library */
+    fr.mtbf_hours_per_node = 0;
+    fr.checkpoint_interval_s = 3600;
+    assert_int_equal(trainest_failure_compute(&f, &fr), TRAINEST_OK);
+    r = RUN("estimate", RUN_ARGS, "--mtbf-hours-per-device", "200", "--checkpoint-write-s", "30",
+            "--restart-s", "600", "--checkpoint-interval-s", "3600", "--json");
+    assert_true(get_double(r.out, "checkpoint_interval_s") == 3600);
+    assert_true(get_double(r.out, "expected_total_s") == f.expected_total_s);
+    run_free(&r);
+    fr.checkpoint_interval_s = 0;
+    fr.interval_rule = TRAINEST_INTERVAL_YOUNG;
+    assert_int_equal(trainest_failure_compute(&f, &fr), TRAINEST_OK);
+    r = RUN("estimate", RUN_ARGS, "--mtbf-hours-per-device", "200", "--checkpoint-write-s", "30",
+            "--restart-s", "600", "--interval-rule", "young", "--json");
+    assert_true(get_double(r.out, "checkpoint_interval_s") == f.checkpoint_interval_s);
+    run_free(&r);
+
+    /* the table */
+    r = RUN("estimate", RUN_ARGS, "--mtbf-hours-per-device", "200", "--checkpoint-write-s", "30");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_contains(r.out, "failures and checkpoints");
+    assert_contains(r.out, "P90 wall time");
+    assert_contains(r.out, "effective time");
+    run_free(&r);
+
+    /* an optimal interval needs a checkpoint cost: the library says which flag */
+    r = RUN("estimate", RUN_ARGS, "--mtbf-hours-per-device", "200", "--json");
+    assert_int_equal(r.rc, CLI_EXIT_FAILURE);
+    assert_key_string(r.out, "error", "TRAINEST_E_UNDERSPECIFIED");
+    assert_key_string(r.out, "field", "checkpoint-write-s");
+    run_free(&r);
+}
+
+static void test_estimate_rampup_and_critical(void **state)
+{
+    (void)state;
+    trainest_plan_request prq;
+    trainest_estimate_request erq;
+    run_requests(&prq, &erq);
+    trainest_rampup_request rr;
+    trainest_rampup_request_init(&rr, sizeof rr);
+    rr.start_global_batch = 256;
+    rr.increment = 128;
+    rr.ramp_samples = 5000000;
+    trainest_rampup ramp;
+    ramp.struct_size = sizeof ramp;
+    assert_int_equal(trainest_rampup_compute(&ramp, &prq, &rr, &erq), TRAINEST_OK);
+    trainest_failure_request fr;
+    trainest_failure_request_init(&fr, sizeof fr);
+    fr.work_s = ramp.total_s; /* the failure model protects the ramped run */
+    fr.devices = 128;
+    fr.devices_per_node = 8;
+    fr.mtbf_hours_per_device = 5000;
+    fr.checkpoint_write_s = 30;
+    trainest_failure f;
+    f.struct_size = sizeof f;
+    assert_int_equal(trainest_failure_compute(&f, &fr), TRAINEST_OK);
+
+    struct run r = RUN("estimate", RUN_ARGS, "--rampup", "256,128,5000000",
+                       "--mtbf-hours-per-device", "5000", "--checkpoint-write-s", "30", "--json");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_int_equal(get_u64(r.out, "rampup_steps"), ramp.rampup_steps);
+    assert_true(get_double(r.out, "rampup_s") == ramp.rampup_s);
+    assert_int_equal(get_u64(r.out, "rampup_total_steps"), ramp.total_steps);
+    assert_true(get_double(r.out, "rampup_total_s") == ramp.total_s);
+    assert_true(get_double(r.out, "expected_total_s") == f.expected_total_s);
+    run_free(&r);
+
+    /* the critical batch, without and with the memory model */
+    trainest_critical_request cr;
+    trainest_critical_request_init(&cr, sizeof cr);
+    cr.noise_scale = 2000;
+    cr.min_steps = 20000;
+    trainest_critical k;
+    k.struct_size = sizeof k;
+    assert_int_equal(trainest_critical_compute(&k, &prq, &erq, NULL, &cr), TRAINEST_OK);
+    r = RUN("estimate", RUN_ARGS, "--noise-scale", "2000", "--min-steps", "20000", "--json");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_true(get_double(r.out, "time_to_target_s") == k.time_to_target_s);
+    assert_int_equal(get_u64(r.out, "best_global_batch"), k.best_global_batch);
+    assert_true(get_double(r.out, "best_time_to_target_s") == k.best_time_to_target_s);
+    assert_null(jc_member(r.out, "expected_total_s"));
+    assert_null(jc_member(r.out, "rampup_s"));
+    run_free(&r);
+
+    trainest_memory_request mrq;
+    trainest_memory_request_init(&mrq, sizeof mrq);
+    mrq.static_bytes = 60000000000u;
+    mrq.activation_bytes_per_sample = 5000000000u;
+    mrq.device_memory_bytes = 80000000000u;
+    cr.min_steps = 0;
+    cr.min_samples = 4e7;
+    cr.max_global_batch = 65536;
+    assert_int_equal(trainest_critical_compute(&k, &prq, &erq, &mrq, &cr), TRAINEST_OK);
+    assert_true(k.best_micro_batch <= 4);
+    r = RUN("estimate", RUN_ARGS, "--noise-scale", "2000", "--min-samples", "4e7",
+            "--max-global-batch", "65536", "--static-bytes", "60000000000",
+            "--activation-bytes-per-sample", "5000000000", "--device-memory-bytes",
+            "80000000000", "--json");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_int_equal(get_u64(r.out, "best_global_batch"), k.best_global_batch);
+    assert_int_equal(get_u64(r.out, "best_micro_batch"), k.best_micro_batch);
+    assert_true(get_double(r.out, "time_to_target_s") == k.time_to_target_s);
+    run_free(&r);
+
+    r = RUN("estimate", RUN_ARGS, "--rampup", "256,128,5000000", "--noise-scale", "2000",
+            "--min-steps", "20000");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_contains(r.out, "batch-size ramp-up");
+    assert_contains(r.out, "critical batch");
+    assert_contains(r.out, "best global batch");
+    run_free(&r);
+
+    /* a ramp whose batches do not divide: exit 1, naming --rampup */
+    r = RUN("estimate", RUN_ARGS, "--rampup", "256,100,5000000", "--json");
+    assert_int_equal(r.rc, CLI_EXIT_FAILURE);
+    assert_key_string(r.out, "error", "TRAINEST_E_NOT_DIVISIBLE");
+    assert_key_string(r.out, "field", "rampup");
+    assert_contains(r.err, "hint: INCR must divide");
+    run_free(&r);
+}
+
+static void test_estimate_runlevel_usage_errors(void **state)
+{
+    (void)state;
+    static const struct {
+        char *args[6];
+        const char *needle;
+    } cases[] = {
+        {{"--checkpoint-write-s", "30"}, "--checkpoint-write-s is for the failure model"},
+        {{"--restart-s", "30"}, "--restart-s is for the failure model"},
+        {{"--interval-rule", "young"}, "--interval-rule is for the failure model"},
+        {{"--mtbf-hours-per-node", "100"}, "needs --devices-per-node"},
+        {{"--rampup", "4,4,100"}, "give --preset megatron"},
+        {{"--min-steps", "100"}, "--min-steps is for the critical batch"},
+        {{"--noise-scale", "100"}, "needs one of --min-steps or --min-samples"},
+        {{"--noise-scale", "100", "--min-steps", "1", "--min-samples", "1"},
+         "needs one of --min-steps or --min-samples"},
+        {{"--rampup", "4,4"}, "is not START,INCR,SAMPLES"},
+        {{"--rampup", "4,4,x"}, "part 3 is not valid"},
+        {{"--tradeoff", "--noise-scale", "100", "--min-steps", "1"}, "--tradeoff prints"},
+        {{"--mtbf-hours-per-device", "-1"}, "is negative"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *argv[20] = {"trainest", "estimate", "--samples", "1000", "--global-batch", "8",
+                          "--per-sample-s", "0.01"};
+        int argc = 8;
+        for (int k = 0; k < 6 && cases[i].args[k]; k++)
+            argv[argc++] = cases[i].args[k];
+        struct run r = run_argv(argc, argv);
+        if (r.rc != CLI_EXIT_USAGE || !strstr(r.err, cases[i].needle))
+            print_error("case %zu: %d %s", i, r.rc, r.err);
+        assert_int_equal(r.rc, CLI_EXIT_USAGE);
+        assert_contains(r.err, cases[i].needle);
+        run_free(&r);
+    }
+}
+
+/* ---- eta (issue 5) --------------------------------------------------------------------- */
+
+/* Run the tool with text on its standard input. */
+static struct run run_input(const char *input, int argc, char **argv)
+{
+    struct run r;
+    size_t on, en;
+    FILE *in = fmemopen((void *)input, strlen(input), "r");
+    FILE *out = open_memstream(&r.out, &on);
+    FILE *err = open_memstream(&r.err, &en);
+    assert_non_null(in);
+    assert_non_null(out);
+    assert_non_null(err);
+    r.rc = trainest_cli_run(argc, argv, in, out, err);
+    fclose(in);
+    fclose(out);
+    fclose(err);
+    return r;
+}
+#define RUN_IN(input, ...)                                                                       \
+    run_input((input), (int)(sizeof ARGV(__VA_ARGS__) / sizeof(char *)) - 1, ARGV(__VA_ARGS__))
+
+/* A trace: 1 s steps, a slower patch and two outliers. */
+static char *eta_trace(size_t n, double *steps)
+{
+    char *text;
+    size_t len;
+    FILE *f = open_memstream(&text, &len);
+    for (size_t i = 0; i < n; i++) {
+        steps[i] = i == 12 || i == 30 ? 40.0 : i < 3 ? 5.0 : 1.0 + 0.01 * (double)(i % 7);
+        fprintf(f, "%.17g\n", steps[i]);
+    }
+    fclose(f);
+    return text;
+}
+
+static void use_utc(void)
+{
+    setenv("TZ", "UTC0", 1);
+    tzset();
+}
+
+static void test_eta_json_lines_match_tracker(void **state)
+{
+    (void)state;
+    use_utc();
+    double steps[40];
+    char *text = eta_trace(40, steps);
+    /* the plan: 100000 samples, G 1000: 100 steps; the prior from the estimate */
+    trainest_plan_request prq;
+    trainest_plan_request_init(&prq, sizeof prq);
+    prq.samples = 100000;
+    prq.global_batch = 1000;
+    trainest_estimate_request erq;
+    trainest_estimate_request_init(&erq, sizeof erq);
+    erq.per_sample_s = 0.001;
+    trainest_estimate e;
+    e.struct_size = sizeof e;
+    assert_int_equal(trainest_estimate_run(&e, &prq, &erq), TRAINEST_OK);
+    trainest_eta_config cfg;
+    trainest_eta_config_init(&cfg, sizeof cfg);
+    cfg.total_steps = 100;
+    cfg.prior_step_s = e.step_s;
+    cfg.warmup_steps = 3;
+    trainest_eta eta;
+    assert_int_equal(trainest_eta_init(&eta, sizeof eta, &cfg), TRAINEST_OK);
+
+    struct run r = RUN_IN(text, "eta", "--samples", "100000", "--global-batch", "1000",
+                          "--per-sample-s", "0.001", "--warmup-steps", "3", "--now",
+                          "1700000000", "--now-step", "2", "--every", "3", "--json");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_string_equal(r.err, "");
+    char *line = r.out;
+    size_t reports = 0;
+    for (size_t i = 0; i < 40; i++) {
+        assert_int_equal(trainest_eta_update(&eta, steps[i], 1000), TRAINEST_OK);
+        const bool final = i == 39;
+        if ((i + 1) % 3 && !final)
+            continue;
+        /* a final report follows the last regular one */
+        for (int pass = 0; pass < (final && (i + 1) % 3 == 0 ? 2 : 1); pass++) {
+            char *eol = strchr(line, '\n');
+            assert_non_null(eol);
+            *eol = '\0';
+            assert_true(jc_valid(line));
+            trainest_eta_report rep;
+            rep.struct_size = sizeof rep;
+            assert_int_equal(trainest_eta_report_compute(&rep, &eta,
+                                                         1700000000 + 2.0 * (double)(i + 1)),
+                             TRAINEST_OK);
+            assert_int_equal(get_u64(line, "steps_done"), rep.steps_done);
+            assert_int_equal(get_u64(line, "steps_remaining"), rep.steps_remaining);
+            assert_int_equal(get_u64(line, "outliers"), rep.outliers);
+            static const char *const keys[] = {
+                "progress_ratio",  "elapsed_s",         "step_s",            "remaining_s",
+                "remaining_p10_s", "remaining_p50_s",   "remaining_p90_s",   "finish_p10_unix_s",
+                "finish_p50_unix_s", "finish_p90_unix_s", "samples_per_s"};
+            const double want[] = {rep.progress_ratio,    rep.elapsed_s,
+                                   rep.step_s,            rep.remaining_s,
+                                   rep.remaining_p10_s,   rep.remaining_p50_s,
+                                   rep.remaining_p90_s,   rep.finish_p10_unix_s,
+                                   rep.finish_p50_unix_s, rep.finish_p90_unix_s,
+                                   rep.samples_per_s};
+            for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
+                assert_true(get_double(line, keys[k]) == want[k]);
+            assert_true(get_bool(line, "final") == (final && (pass == 1 || (i + 1) % 3)));
+            line = eol + 1;
+            reports++;
+        }
+    }
+    assert_int_equal(reports, 40 / 3 + 1);
+    assert_string_equal(line, "");
+    run_free(&r);
+    free(text);
+}
+
+static void test_eta_lines_and_progress(void **state)
+{
+    (void)state;
+    use_utc();
+    const char *input = "# a comment, then steps\n1.0\n1.0, 500\n\n1.0\n1.0\n";
+    /* one line per step; the clock stands still at --now */
+    struct run r = RUN_IN(input, "eta", "--samples", "10000", "--global-batch", "1000", "--now",
+                          "1700000000", "--warmup-steps", "0");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_contains(r.out, "step 1/10   10.0 %  1 steps/s  1000 samples/s  elapsed 1.0 s  "
+                           "remaining 9.0 s  finish 2023-11-14 22:13:29");
+    assert_contains(r.out, "step 4/10   40.0 %");
+    assert_contains(r.out, "samples/s"); /* the second line has 500 samples */
+    assert_contains(r.out, "at step 4 of 10 (40.0 %): 4 observed in 4.0 s (0 outliers)");
+    assert_contains(r.out, "remaining 6.0 s");
+    assert_not_contains(r.out, "\r");
+    /* four reports and a three-line summary */
+    size_t lines = 0;
+    for (const char *p = r.out; *p; p++)
+        lines += *p == '\n';
+    assert_int_equal(lines, 7);
+    run_free(&r);
+
+    /* the self-updating line: carriage returns, one newline before the summary */
+    r = RUN_IN(input, "eta", "--samples", "10000", "--global-batch", "1000", "--now",
+               "1700000000", "--progress");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_true(r.out[0] == '\r');
+    const char *nl = strchr(r.out, '\n');
+    assert_non_null(nl);
+    size_t crs = 0;
+    for (const char *p = r.out; p < nl; p++)
+        crs += *p == '\r';
+    assert_int_equal(crs, 4);
+    assert_contains(nl, "at step 4 of 10");
+    run_free(&r);
+
+    /* a finished run */
+    r = RUN_IN("1\n1\n1\n", "eta", "--samples", "3000", "--global-batch", "1000", "--now", "0");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_contains(r.out, "done: 3 of 3 steps, 3 observed");
+    run_free(&r);
+
+    /* resuming: --steps-done counts; nothing read: the estimate's prior */
+    r = RUN_IN("", "eta", "--samples", "10000", "--global-batch", "1000", "--per-sample-s",
+               "0.002", "--steps-done", "5", "--now", "0", "--json");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_int_equal(get_u64(r.out, "steps_done"), 5);
+    assert_close(get_double(r.out, "remaining_s"), 5 * 2.0, 1e-12);
+    assert_true(get_bool(r.out, "final"));
+    run_free(&r);
+
+    /* the ramp-up's steps are the total */
+    trainest_plan_request prq;
+    trainest_plan_request_init(&prq, sizeof prq);
+    prq.samples = 100000;
+    prq.global_batch = 64;
+    prq.micro_batch = 1;
+    prq.preset = TRAINEST_PRESET_MEGATRON;
+    trainest_rampup_request rr;
+    trainest_rampup_request_init(&rr, sizeof rr);
+    rr.start_global_batch = 16;
+    rr.increment = 16;
+    rr.ramp_samples = 10000;
+    trainest_rampup ramp;
+    ramp.struct_size = sizeof ramp;
+    assert_int_equal(trainest_rampup_compute(&ramp, &prq, &rr, NULL), TRAINEST_OK);
+    r = RUN_IN("1\n", "eta", "--samples", "100000", "--global-batch", "64", "--micro-batch", "1",
+               "--preset", "megatron", "--rampup", "16,16,10000", "--now", "0", "--json");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    const char *last = strstr(r.out, "\n{");
+    assert_non_null(last);
+    assert_int_equal(get_u64(last + 1, "steps_remaining"), ramp.total_steps - 1);
+    run_free(&r);
+}
+
+static void test_eta_failures_widen_the_band(void **state)
+{
+    (void)state;
+    const char *input = "1\n1\n1\n1\n1\n1\n1\n1\n1\n1\n";
+    struct run b = RUN_IN(input, "eta", "--samples", "10000000", "--global-batch", "1000",
+                          "--total-devices", "1000", "--now", "0", "--mtbf-hours-per-device",
+                          "5000", "--checkpoint-write-s", "30", "--restart-s", "600", "--json");
+    assert_int_equal(b.rc, CLI_EXIT_OK);
+    const char *last = strrchr(b.out, '{');
+    assert_true(get_double(last, "remaining_p90_s") > get_double(last, "remaining_p50_s"));
+    /* the tracker's failure model: job MTBF of 1000 devices */
+    trainest_eta_config cfg;
+    trainest_eta_config_init(&cfg, sizeof cfg);
+    cfg.total_steps = 10000;
+    cfg.job_mtbf_s = 5000.0 * 3600 / 1000;
+    cfg.checkpoint_write_s = 30;
+    cfg.restart_s = 600;
+    trainest_eta eta;
+    assert_int_equal(trainest_eta_init(&eta, sizeof eta, &cfg), TRAINEST_OK);
+    for (int i = 0; i < 10; i++)
+        trainest_eta_update(&eta, 1, 1000);
+    trainest_eta_report rep;
+    rep.struct_size = sizeof rep;
+    assert_int_equal(trainest_eta_report_compute(&rep, &eta, 0), TRAINEST_OK);
+    assert_close(get_double(last, "remaining_s"), rep.remaining_s, 1e-12);
+    assert_close(get_double(last, "remaining_p90_s"), rep.remaining_p90_s, 1e-12);
+    run_free(&b);
+}
+
+static void test_eta_bad_input(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *input;
+        uint64_t line;
+        const char *needle;
+    } cases[] = {
+        {"1\n2\nabc\n", 3, "step duration 'abc' is not a decimal number"},
+        {"1\n-1\n", 2, "is negative"},
+        {"1\nnan\n", 2, "is not a decimal number"},
+        {"1e999\n", 1, "out of range"},
+        {"1,x\n", 1, "samples 'x' is not a whole number"},
+        {"1,\n", 1, "samples '' is empty"},
+        {"1,2,3\n", 1, "more than two fields"},
+        {"# ok\n\n ,5\n", 3, "is empty"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char want[64];
+        snprintf(want, sizeof want, "<stdin>:%" PRIu64 ": ", cases[i].line);
+        struct run r = RUN_IN(cases[i].input, "eta", "--samples", "1000", "--global-batch", "10",
+                              "--now", "0", "--json");
+        if (r.rc != CLI_EXIT_USAGE || !strstr(r.err, cases[i].needle))
+            print_error("case %zu: %d %s", i, r.rc, r.err);
+        assert_int_equal(r.rc, CLI_EXIT_USAGE);
+        assert_true(strncmp(r.err, want, strlen(want)) == 0);
+        assert_contains(r.err, cases[i].needle);
+        /* JSON lines: the error is one line too */
+        const char *last = strrchr(r.out, '{');
+        assert_non_null(last);
+        assert_true(jc_valid(last));
+        assert_key_string(last, "error", "input");
+        assert_int_equal(get_u64(last, "line"), cases[i].line);
+        assert_null(strchr(last, '\n') == last + strlen(last) - 1 ? NULL : "more lines");
+        run_free(&r);
+    }
+    /* the progress line ends before the error */
+    struct run r = RUN_IN("1\nx\n", "eta", "--samples", "1000", "--global-batch", "10", "--now",
+                          "0", "--progress");
+    assert_int_equal(r.rc, CLI_EXIT_USAGE);
+    assert_true(r.out[strlen(r.out) - 1] == '\n');
+    run_free(&r);
+
+    static const struct {
+        char *args[4];
+        int rc;
+        const char *needle;
+    } flags[] = {
+        {{"--now-step", "1"}, CLI_EXIT_USAGE, "--now-step needs --now"},
+        {{"--every", "0"}, CLI_EXIT_USAGE, "--every: 0 steps"},
+        {{"--json", "--progress"}, CLI_EXIT_USAGE, "not both"},
+        {{"--steps-done", "200"}, CLI_EXIT_FAILURE, "TRAINEST_E_INCONSISTENT"},
+        {{"--outlier-ratio", "0.5"}, CLI_EXIT_FAILURE, "check --outlier-ratio"},
+        {{"--mtbf-hours-per-device", "10"}, CLI_EXIT_FAILURE, "check --checkpoint-write-s"},
+        {{"--tradeoff"}, CLI_EXIT_USAGE, "unknown flag '--tradeoff'"},
+    };
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+        char *argv[16] = {"trainest", "eta", "--samples", "1000", "--global-batch", "10"};
+        int argc = 6;
+        for (int k = 0; k < 4 && flags[i].args[k]; k++)
+            argv[argc++] = flags[i].args[k];
+        r = run_input("1\n", argc, argv);
+        if (r.rc != flags[i].rc || !strstr(r.err, flags[i].needle))
+            print_error("case %zu: %d %s", i, r.rc, r.err);
+        assert_int_equal(r.rc, flags[i].rc);
+        assert_contains(r.err, flags[i].needle);
+        run_free(&r);
+    }
+}
+
 /* ---- Value parsers ----------------------------------------------------------------- */
 
 static void test_parse_u64_strict(void **state)
@@ -2747,6 +3257,13 @@ int main(void)
         cmocka_unit_test(test_search_model_parallel),
         cmocka_unit_test(test_search_usage_errors),
         cmocka_unit_test(test_estimate_memory),
+        cmocka_unit_test(test_estimate_failures),
+        cmocka_unit_test(test_estimate_rampup_and_critical),
+        cmocka_unit_test(test_estimate_runlevel_usage_errors),
+        cmocka_unit_test(test_eta_json_lines_match_tracker),
+        cmocka_unit_test(test_eta_lines_and_progress),
+        cmocka_unit_test(test_eta_failures_widen_the_band),
+        cmocka_unit_test(test_eta_bad_input),
         cmocka_unit_test(test_parse_u64_strict),
         cmocka_unit_test(test_parse_double_strict),
         cmocka_unit_test(test_parse_enum_exact),

@@ -668,6 +668,24 @@ static const struct command commands[] = {
      "not fit, do not divide, overflow, leave no step, or repeat a plan.\n",
      TIME_GROUPS | GROUP_DEVICE_MEMORY | GROUP_MEMORY | GROUP_SEARCH | GROUP_OUTPUT, NULL,
      search_excluded, run_search},
+    {"eta", "--samples N [plan and estimate flags] [flags] < STEP_TIMES",
+     "follow a running job: progress, rate and finish time from step times",
+     "Read one optimizer step's duration in seconds per line on standard input\n"
+     "(or 'step_s,samples'), feed it to the ETA tracker (warm-up and outliers\n"
+     "such as evaluation or checkpoints do not swing it) and print the live\n"
+     "estimate: on a terminal one self-updating progress line, otherwise one line\n"
+     "every --every N steps, or JSON lines with --json; a summary at the end.\n"
+     "\n"
+     "The total steps come from the plan (--samples, the batch flags and the\n"
+     "presets), or from the ramp-up with --rampup. A step-time model (the flags\n"
+     "of 'trainest estimate') gives the expected step before enough steps are\n"
+     "seen, and its per-epoch evaluation and checkpoints are added ahead. The\n"
+     "failure flags widen the finish band for failures and restarts.\n"
+     "\n"
+     "A line without samples counts the plan's global batch (0 with --rampup).\n"
+     "Blank lines and lines starting with '#' are skipped; any other line that is\n"
+     "not a duration >= 0 is an error: <stdin>:LINE: problem, exit status 2.\n",
+     TIME_GROUPS | GROUP_FAILURE | GROUP_RAMPUP | GROUP_ETA | GROUP_OUTPUT, NULL, NULL, run_eta},
     {"demo", "", "the worked example: 1000 samples, global batch 10",
      "Plan the worked example, 1000 samples with a global batch of 10, without\n"
      "and with gradient accumulation.\n",
@@ -859,7 +877,7 @@ int usage_error(struct cli *c, const char *message)
         fputs("Run 'trainest --help' for usage.\n", c->err);
     if (c->json) {
         struct json j;
-        json_init(&j, c->out, true);
+        json_init(&j, c->out, !c->compact);
         json_object_begin(&j);
         json_key_string(&j, "error", "usage");
         json_key_string(&j, "message", message);
@@ -1415,7 +1433,7 @@ static void error_head(struct cli *c, struct json *j, int status, const char *fl
         snprintf(msg, sizeof msg, "%s: check --%s", trainest_strerror(status), flag);
     else
         snprintf(msg, sizeof msg, "%s", trainest_strerror(status));
-    json_init(j, c->out, true);
+    json_init(j, c->out, !c->compact);
     json_object_begin(j);
     json_key_string(j, "error", trainest_status_name(status));
     json_key_string(j, "message", msg);
@@ -1522,7 +1540,7 @@ static int run_plan(struct cli *c, const struct options *o)
         return plan_error(c, st, p.invalid_field, &o->plan, tokens);
     if (o->json) {
         struct json j;
-        json_init(&j, c->out, true);
+        json_init(&j, c->out, !c->compact);
         json_plan(&j, &p, tokens);
         json_finish(&j);
     } else {
@@ -1574,7 +1592,7 @@ int library_error(struct cli *c, int status, uint32_t field, const struct error_
 
     if (c->json) {
         struct json j;
-        json_init(&j, c->out, true);
+        json_init(&j, c->out, !c->compact);
         json_object_begin(&j);
         json_key_string(&j, "error", trainest_status_name(status));
         json_key_string(&j, "message", msg);
@@ -1601,7 +1619,7 @@ int input_error(struct cli *c, const char *path, uint64_t line, const char *prob
     fprintf(c->err, "%s\n", msg);
     if (c->json) {
         struct json j;
-        json_init(&j, c->out, true);
+        json_init(&j, c->out, !c->compact);
         json_object_begin(&j);
         json_key_string(&j, "error", "input");
         json_key_string(&j, "message", msg);
@@ -1745,7 +1763,7 @@ static int run_calibrate(struct cli *c, const struct options *o)
     const bool opt_given = given(o, "optimizer-s");
     if (o->json) {
         struct json j;
-        json_init(&j, c->out, true);
+        json_init(&j, c->out, !c->compact);
         json_object_begin(&j);
         json_key_double(&j, "floor_s", f.floor_s);
         json_key_double(&j, "fixed_s", f.fixed_s);
@@ -1959,6 +1977,20 @@ int check_runlevel_flags(struct cli *c, const struct options *o)
     if (noise && given(o, "min-steps") == given(o, "min-samples"))
         return usage_error(c, "--noise-scale needs one of --min-steps or --min-samples");
     return CLI_EXIT_OK;
+}
+
+int rampup_error(struct cli *c, int status, uint32_t field, const trainest_plan *p)
+{
+    struct error_detail d;
+    error_detail_init(&d);
+    if (status == TRAINEST_E_NOT_DIVISIBLE || plan_field(field)) {
+        d.flag = "rampup";
+        snprintf(d.hint, sizeof d.hint,
+                 "INCR must divide the global batch %" PRIu64 " - START, and every batch size "
+                 "of the ramp must be a multiple of micro-batch x data-parallel = %" PRIu64,
+                 p->global_batch, p->micro_batch * p->data_parallel);
+    }
+    return library_error(c, status, field, &d);
 }
 
 bool failure_model_given(const struct options *o)
@@ -2452,7 +2484,7 @@ int nothing_fits_error(struct cli *c, const struct tradeoff_result *res,
             d.hint);
     if (c->json) {
         struct json j;
-        json_init(&j, c->out, true);
+        json_init(&j, c->out, !c->compact);
         json_object_begin(&j);
         json_key_string(&j, "error", "does_not_fit");
         json_key_string(&j, "message", "no micro-batch fits in device memory: check "
@@ -2485,7 +2517,7 @@ static int run_tradeoff(struct cli *c, const struct options *o, enum step_model 
         rc = estimate_error(c, st, res.summary.invalid_field, o, model, rq);
     else if (o->json) {
         struct json j;
-        json_init(&j, c->out, true);
+        json_init(&j, c->out, !c->compact);
         json_tradeoff(&j, &res.summary, res.points, res.n, res.data_parallel, res.memory,
                       res.memory_cap);
         json_finish(&j);
@@ -2553,7 +2585,7 @@ static int run_estimate(struct cli *c, const struct options *o)
     if ((x.rampup = given(o, "rampup"))) {
         x.r.struct_size = sizeof x.r;
         if ((st = trainest_rampup_compute(&x.r, &o->plan, &o->rampup, &rq)) != TRAINEST_OK)
-            return estimate_error(c, st, x.r.invalid_field, o, model, &rq);
+            return rampup_error(c, st, x.r.invalid_field, &p);
     }
     if ((x.failure = failure_model_given(o)) &&
         (rc = failure_model(c, o, &p, x.rampup ? x.r.total_s : e.total_s, &x.f)) != CLI_EXIT_OK)
@@ -2567,7 +2599,7 @@ static int run_estimate(struct cli *c, const struct options *o)
     }
     if (o->json) {
         struct json j;
-        json_init(&j, c->out, true);
+        json_init(&j, c->out, !c->compact);
         json_estimate(&j, &p, &e, o, model, &rq, &fit, &x);
         json_finish(&j);
     } else {
@@ -2665,7 +2697,7 @@ static void options_init(struct options *o)
 
 int trainest_cli_run(int argc, char **argv, FILE *in, FILE *out, FILE *err)
 {
-    struct cli c = {in, out, err, false, NULL};
+    struct cli c = {in, out, err, false, false, NULL};
     if (argc < 2) {
         print_usage(err);
         return CLI_EXIT_USAGE;
@@ -2711,6 +2743,7 @@ int trainest_cli_run(int argc, char **argv, FILE *in, FILE *out, FILE *err)
         return usage_error(&c, msg);
     }
     c.json = c.json && accepts(c.cmd, flag_named("json", 4));
+    c.compact = c.cmd->run == run_eta; /* its --json prints JSON lines */
     if (has_help(nargs, args)) {
         print_command_help(out, c.cmd);
         return finish(&c, CLI_EXIT_OK);

@@ -48,7 +48,8 @@ struct command;
 /* The running command and where it writes. */
 struct cli {
     FILE *in, *out, *err;
-    bool json; /* --json was asked for: errors go to out as JSON too */
+    bool json;    /* --json was asked for: errors go to out as JSON too */
+    bool compact; /* JSON objects on one line (JSON lines) */
     const struct command *cmd;
 };
 
@@ -158,6 +159,9 @@ int estimate_error(struct cli *c, int status, uint32_t field, const struct optio
 
 /* Check the failure, ramp-up and critical-batch flags: exit status. */
 int check_runlevel_flags(struct cli *c, const struct options *o);
+
+/* The library rejected the ramp-up of plan p. */
+int rampup_error(struct cli *c, int status, uint32_t field, const trainest_plan *p);
 
 /* Whether an MTBF flag turns the failure model on. */
 bool failure_model_given(const struct options *o);

@@ -185,7 +185,7 @@ int run_fit_memory(struct cli *c, const struct options *o)
     }
     if (o->json) {
         struct json j;
-        json_init(&j, c->out, true);
+        json_init(&j, c->out, !c->compact);
         json_object_begin(&j);
         json_key_u64(&j, "static_bytes", fit.static_bytes);
         json_key_u64(&j, "per_sample_bytes", fit.per_sample_bytes);
@@ -382,7 +382,7 @@ int run_search(struct cli *c, const struct options *o)
         rc = estimate_error(c, st, sum.invalid_field, o, s.model, &s.estimate);
     else if (o->json) {
         struct json j;
-        json_init(&j, c->out, true);
+        json_init(&j, c->out, !c->compact);
         json_search(&j, o, &sum, r, n);
         json_finish(&j);
     } else {
