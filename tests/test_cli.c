@@ -24,6 +24,7 @@
 #include "csv.h"
 #include "json.h"
 #include "json_check.h"
+#include "svg.h"
 
 extern char **environ;
 
@@ -3005,6 +3006,538 @@ static void test_eta_bad_input(void **state)
     }
 }
 
+/* ---- sweep (issue 6 §4) ---------------------------------------------------------------- */
+
+/* A strict enough XML 1.0 well-formedness check for the SVG: an optional
+ * XML declaration, then exactly one root element named root; every tag
+ * closed in order; attribute names unique per element and every value
+ * quoted; '&' only in the five predefined entities or a character
+ * reference; no '<' in text or values; comments allowed. On failure the
+ * reason and the byte offset go to why. */
+static bool xml_name_char(char c, bool first)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' ||
+           (!first && ((c >= '0' && c <= '9') || c == '-' || c == '.'));
+}
+
+static bool xml_entity(const char **p)
+{
+    static const char *const named[] = {"&amp;", "&lt;", "&gt;", "&quot;", "&apos;"};
+    for (size_t i = 0; i < 5; i++)
+        if (strncmp(*p, named[i], strlen(named[i])) == 0) {
+            *p += strlen(named[i]);
+            return true;
+        }
+    const char *q = *p + 1;
+    if (*q != '#')
+        return false;
+    q++;
+    const bool hex = *q == 'x';
+    q += hex;
+    const char *digits = q;
+    while ((*q >= '0' && *q <= '9') || (hex && ((*q >= 'a' && *q <= 'f') || (*q >= 'A' && *q <= 'F'))))
+        q++;
+    if (q == digits || *q != ';')
+        return false;
+    *p = q + 1;
+    return true;
+}
+
+static bool xml_well_formed(const char *doc, const char *root, char *why, size_t cap)
+{
+    const char *p = doc;
+    const char *stack[64];
+    size_t len[64], depth = 0;
+    bool seen_root = false;
+#define XML_FAIL(msg)                                                                          \
+    do {                                                                                       \
+        snprintf(why, cap, "%s at byte %td", (msg), p - doc);                                  \
+        return false;                                                                          \
+    } while (0)
+    if (strncmp(p, "<?xml", 5) == 0) {
+        const char *end = strstr(p, "?>");
+        if (!end)
+            XML_FAIL("unterminated XML declaration");
+        p = end + 2;
+    }
+    while (*p) {
+        if (*p != '<') {
+            if (depth == 0 && !strchr(" \t\r\n", *p))
+                XML_FAIL("text outside the root element");
+            if (*p != '&')
+                p++;
+            else if (!xml_entity(&p))
+                XML_FAIL("a bare '&'");
+            continue;
+        }
+        if (strncmp(p, "<!--", 4) == 0) {
+            const char *end = strstr(p + 4, "-->");
+            if (!end)
+                XML_FAIL("unterminated comment");
+            p = end + 3;
+            continue;
+        }
+        const bool closing = p[1] == '/';
+        p += closing ? 2 : 1;
+        const char *name = p;
+        if (!xml_name_char(*p, true))
+            XML_FAIL("a tag without a name");
+        while (xml_name_char(*p, false))
+            p++;
+        const size_t nlen = (size_t)(p - name);
+        if (closing) {
+            while (*p == ' ' || *p == '\n')
+                p++;
+            if (*p != '>')
+                XML_FAIL("junk in a closing tag");
+            p++;
+            if (depth == 0 || len[depth - 1] != nlen || strncmp(stack[depth - 1], name, nlen))
+                XML_FAIL("a closing tag that does not match");
+            depth--;
+            continue;
+        }
+        if (depth == 0) {
+            if (seen_root)
+                XML_FAIL("a second root element");
+            if (strlen(root) != nlen || strncmp(name, root, nlen))
+                XML_FAIL("the root element is not the expected one");
+            seen_root = true;
+        }
+        /* attributes */
+        const char *names[64];
+        size_t nlens[64], nattr = 0;
+        for (;;) {
+            const char *before = p;
+            while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r')
+                p++;
+            if (*p == '>' || (p[0] == '/' && p[1] == '>'))
+                break;
+            if (p == before)
+                XML_FAIL("attributes not separated by blanks");
+            const char *an = p;
+            if (!xml_name_char(*p, true))
+                XML_FAIL("a bad attribute name");
+            while (xml_name_char(*p, false))
+                p++;
+            const size_t alen = (size_t)(p - an);
+            for (size_t i = 0; i < nattr; i++)
+                if (nlens[i] == alen && strncmp(names[i], an, alen) == 0)
+                    XML_FAIL("an attribute given twice");
+            if (nattr < 64) {
+                names[nattr] = an;
+                nlens[nattr++] = alen;
+            }
+            if (*p != '=')
+                XML_FAIL("an attribute without a value");
+            p++;
+            const char quote = *p;
+            if (quote != '"' && quote != '\'')
+                XML_FAIL("an unquoted attribute value");
+            p++;
+            while (*p != quote) {
+                if (!*p || *p == '<')
+                    XML_FAIL("'<' or the end inside an attribute value");
+                if (*p == '&') {
+                    if (!xml_entity(&p))
+                        XML_FAIL("a bare '&' in an attribute value");
+                } else {
+                    p++;
+                }
+            }
+            p++;
+        }
+        if (*p == '/') {
+            p += 2; /* empty element */
+            if (depth == 0)
+                depth = 0; /* a root that is empty: nothing more may follow */
+            continue;
+        }
+        p++;
+        if (depth == 64)
+            XML_FAIL("nesting too deep");
+        stack[depth] = name;
+        len[depth++] = nlen;
+    }
+    if (depth)
+        XML_FAIL("unclosed elements at the end");
+    if (!seen_root)
+        XML_FAIL("no root element");
+#undef XML_FAIL
+    return true;
+}
+
+static void test_xml_checker(void **state)
+{
+    (void)state;
+    char why[128];
+    static const char *const good[] = {
+        "<svg/>",
+        "<?xml version=\"1.0\"?>\n<svg a=\"1\" b='2'><g><text>x &amp; &lt;y&gt; &#233;</text></g></svg>\n",
+        "<svg><!-- a <comment> --><line x1=\"&quot;\"/></svg>",
+    };
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        if (!xml_well_formed(good[i], "svg", why, sizeof why))
+            print_error("good %zu: %s\n", i, why);
+        assert_true(xml_well_formed(good[i], "svg", why, sizeof why));
+    }
+    static const char *const bad[] = {
+        "<svg><g></svg>",           "<svg></svg><svg></svg>", "<svg a=1></svg>",
+        "<svg a=\"1\" a=\"2\"/>",   "<svg>a & b</svg>",        "<svg a=\"<\"/>",
+        "<svg><g></h></svg>",       "<html/>",                 "text<svg/>",
+        "<svg a=\"1\"b=\"2\"/>",    "<svg>&bogus;</svg>",      "<svg><g>",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        if (xml_well_formed(bad[i], "svg", why, sizeof why))
+            print_error("bad %zu accepted\n", i);
+        assert_false(xml_well_formed(bad[i], "svg", why, sizeof why));
+    }
+}
+
+/* The whole of a file. */
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    char *text;
+    size_t len;
+    FILE *m = open_memstream(&text, &len);
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        fwrite(buf, 1, n, m);
+    fclose(f);
+    fclose(m);
+    return text;
+}
+
+struct plotted {
+    char panel[8], series[32];
+    double x, y;
+};
+
+/* The rows of the sweep's CSV. */
+static size_t parse_plot_csv(const char *text, struct plotted *rows, size_t cap)
+{
+    const char *line = strchr(text, '\n');
+    assert_non_null(line);
+    assert_true(strncmp(text, "panel,series,x,y,unit_x,unit_y\n", 31) == 0);
+    size_t n = 0;
+    for (line++; *line; line = strchr(line, '\n') + 1) {
+        assert_true(n < cap);
+        char ux[16], uy[16];
+        assert_int_equal(sscanf(line, "%7[^,],%31[^,],%lf,%lf,%15[^,],%15[^\n]", rows[n].panel,
+                                rows[n].series, &rows[n].x, &rows[n].y, ux, uy),
+                         6);
+        assert_string_equal(ux, "samples");
+        assert_string_equal(uy, strcmp(rows[n].panel, "c") ? "s" : "B");
+        n++;
+    }
+    return n;
+}
+
+/* The data-* attributes of the SVG's points. */
+static size_t parse_plot_svg(const char *svg, struct plotted *rows, size_t cap)
+{
+    size_t n = 0;
+    for (const char *p = strstr(svg, "data-panel=\""); p; p = strstr(p + 1, "data-panel=\"")) {
+        assert_true(n < cap);
+        assert_int_equal(sscanf(p, "data-panel=\"%7[^\"]\" data-series=\"%31[^\"]\" data-x=\"%lf\" "
+                                   "data-y=\"%lf\"",
+                                rows[n].panel, rows[n].series, &rows[n].x, &rows[n].y),
+                         4);
+        n++;
+    }
+    return n;
+}
+
+#define SWEEP_ARGS                                                                               \
+    "--samples", "1000000", "--global-batch", "256", "--floor-s", "0.01822", "--fixed-s",         \
+        "0.00426", "--per-sample-s", "0.004047", "--launch-lag-s", "0.00631", "--optimizer-s",    \
+        "0.00188", "--device-memory-bytes", "150109880320", "--headroom-ratio", "0.1",            \
+        "--static-bytes", "2336000000", "--activation-bytes-per-sample", "962600000"
+
+static void sweep_requests(trainest_plan_request *prq, trainest_estimate_request *erq,
+                           trainest_memory_request *mrq)
+{
+    trainest_plan_request_init(prq, sizeof *prq);
+    prq->samples = 1000000;
+    prq->global_batch = 256;
+    trainest_estimate_request_init(erq, sizeof *erq);
+    erq->floor_s = 0.01822;
+    erq->fixed_s = 0.00426;
+    erq->per_sample_s = 0.004047;
+    erq->launch_lag_s = 0.00631;
+    erq->optimizer_s = 0.00188;
+    trainest_memory_request_init(mrq, sizeof *mrq);
+    mrq->device_memory_bytes = 150109880320u;
+    mrq->headroom_ratio = 0.1;
+    mrq->static_bytes = 2336000000u;
+    mrq->activation_bytes_per_sample = 962600000u;
+}
+
+static void test_sweep_plots_the_model(void **state)
+{
+    (void)state;
+    char svg_path[512], csv_path[512];
+    temp_text(svg_path, "");
+    temp_text(csv_path, "");
+    struct run r = RUN("sweep", SWEEP_ARGS, "--global-batch-range", "32:512:32", "--max-devices",
+                       "2", "--noise-scale", "1000", "--min-steps", "2000", "--svg", svg_path,
+                       "--csv", csv_path);
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_string_equal(r.err, "");
+    assert_contains(r.out, "wrote ");
+    assert_contains(r.out, "fastest: global batch");
+    run_free(&r);
+    char *svg = slurp(svg_path), *csv = slurp(csv_path);
+    char why[128];
+    if (!xml_well_formed(svg, "svg", why, sizeof why))
+        print_error("%s\n", why);
+    assert_true(xml_well_formed(svg, "svg", why, sizeof why));
+    /* self-contained and readable: a viewBox, no scripts, images or links */
+    assert_contains(svg, "viewBox=\"0 0 1000 1250\"");
+    assert_not_contains(svg, "<script");
+    assert_not_contains(svg, "<image");
+    assert_not_contains(svg, "href");
+    assert_not_contains(svg, "@import");
+    assert_contains(svg, "(log scale)");
+    assert_contains(svg, "micro-batch m (samples per device per pass)");
+    assert_contains(svg, "global batch G (samples per optimizer step)");
+    assert_contains(svg, "memory per device (GB)");
+    assert_contains(svg, "predicted run time (hours)");
+    assert_contains(svg, "memory limit: m &lt;= 137");
+    assert_contains(svg, "time to target loss");
+    assert_contains(svg, "budget after headroom");
+
+    static struct plotted rows[4096], points[4096];
+    const size_t n = parse_plot_csv(csv, rows, 4096);
+    const size_t np = parse_plot_svg(svg, points, 4096);
+    /* the SVG's points are the CSV's rows */
+    assert_int_equal(np, n);
+    for (size_t i = 0; i < n; i++) {
+        bool found = false;
+        for (size_t k = 0; k < np && !found; k++)
+            found = !strcmp(points[k].panel, rows[i].panel) &&
+                    !strcmp(points[k].series, rows[i].series) && points[k].x == rows[i].x &&
+                    points[k].y == rows[i].y;
+        assert_true(found);
+    }
+
+    /* (a) and (c): the trade-off of G 256 on the fastest layout for 256 */
+    trainest_plan_request prq;
+    trainest_estimate_request erq;
+    trainest_memory_request mrq;
+    sweep_requests(&prq, &erq, &mrq);
+    trainest_search_request sr;
+    trainest_search_request_init(&sr, sizeof sr);
+    sr.max_devices = 2;
+    trainest_search_result best;
+    best.struct_size = sizeof best;
+    trainest_search s;
+    s.struct_size = sizeof s;
+    uint32_t nb = 0;
+    assert_int_equal(trainest_search_run(&s, &best, 1, &nb, &prq, &erq, &mrq, &sr), TRAINEST_OK);
+    assert_int_equal(nb, 1);
+    prq.data_parallel = best.data_parallel;
+    trainest_tradeoff t;
+    t.struct_size = sizeof t;
+    trainest_tradeoff_point pts[64];
+    pts[0].struct_size = sizeof pts[0];
+    uint32_t nt = 0;
+    assert_int_equal(trainest_tradeoff_compute(&t, pts, 64, &nt, &prq, &erq), TRAINEST_OK);
+    size_t seen_a = 0, seen_b = 0, seen_ttt = 0, seen_c = 0, grey = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct plotted *p = &rows[i];
+        if (!strcmp(p->panel, "a") || !strcmp(p->panel, "c")) {
+            uint32_t k = 0;
+            while (k < nt && (double)pts[k].micro_batch != p->x)
+                k++;
+            assert_true(k < nt);
+            trainest_plan_request one = prq;
+            one.micro_batch = pts[k].micro_batch;
+            trainest_memory m;
+            m.struct_size = sizeof m;
+            assert_int_equal(trainest_memory_for_plan(&m, &mrq, &one), TRAINEST_OK);
+            const bool fits = strstr(p->series, "not_fitting") == NULL;
+            assert_true(fits == (m.fits != 0));
+            grey += !fits;
+            if (!strcmp(p->panel, "a")) {
+                assert_close(p->y, pts[k].total_s, 1e-9);
+                seen_a++;
+            } else {
+                assert_close(p->y, (double)m.total_bytes, 1e-9);
+                seen_c++;
+            }
+        } else {
+            assert_string_equal(p->panel, "b");
+            const uint64_t G = (uint64_t)p->x;
+            assert_true(G >= 32 && G <= 512 && G % 32 == 0);
+            trainest_search_request one = sr;
+            one.global_batch_min = one.global_batch_max = G;
+            assert_int_equal(trainest_search_run(&s, &best, 1, &nb, &prq, &erq, &mrq, &one),
+                             TRAINEST_OK);
+            assert_int_equal(nb, 1);
+            if (!strcmp(p->series, "total_s")) {
+                assert_close(p->y, best.total_s, 1e-9);
+                seen_b++;
+            } else {
+                assert_string_equal(p->series, "time_to_target_s");
+                trainest_plan_request kq = prq;
+                kq.global_batch = G;
+                kq.micro_batch = best.micro_batch;
+                kq.grad_accum_steps = best.grad_accum_steps;
+                kq.data_parallel = best.data_parallel;
+                trainest_critical_request cr;
+                trainest_critical_request_init(&cr, sizeof cr);
+                cr.noise_scale = 1000;
+                cr.min_steps = 2000;
+                trainest_critical k;
+                k.struct_size = sizeof k;
+                assert_int_equal(trainest_critical_compute(&k, &kq, &erq, &mrq, &cr), TRAINEST_OK);
+                assert_close(p->y, k.time_to_target_s, 1e-9);
+                seen_ttt++;
+            }
+        }
+    }
+    assert_int_equal(seen_a, nt);
+    assert_int_equal(seen_c, nt);
+    assert_int_equal(seen_b, 16);
+    assert_int_equal(seen_ttt, 16);
+    size_t too_big = 0; /* the candidates beyond the memory limit, in (a) and in (c) */
+    for (uint32_t k = 0; k < nt; k++)
+        too_big += pts[k].micro_batch > 137 ? 2 : 0;
+    assert_int_equal(grey, too_big);
+    free(svg);
+    free(csv);
+
+    /* --csv - writes to the standard output; without a range, G / 16 ... 16 G */
+    r = RUN("sweep", SWEEP_ARGS, "--csv", "-");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    const size_t n2 = parse_plot_csv(r.out, rows, 4096);
+    size_t gbs = 0;
+    for (size_t i = 0; i < n2; i++)
+        if (!strcmp(rows[i].panel, "b")) {
+            assert_true(rows[i].x == 16 || rows[i].x == 32 || rows[i].x == 64 ||
+                        rows[i].x == 128 || rows[i].x == 256 || rows[i].x == 512 ||
+                        rows[i].x == 1024 || rows[i].x == 2048 || rows[i].x == 4096);
+            gbs++;
+        }
+    assert_int_equal(gbs, 9);
+    /* on one device m = 256 is beyond the limit of 137, m = 128 within */
+    assert_contains(r.out, "\na,total_s_not_fitting,256,");
+    assert_contains(r.out, "\nc,memory_bytes_not_fitting,256,");
+    assert_contains(r.out, "\na,total_s,128,");
+    assert_contains(r.out, "\nc,memory_bytes,128,");
+    run_free(&r);
+    unlink(svg_path);
+    unlink(csv_path);
+}
+
+static void test_sweep_edges_and_errors(void **state)
+{
+    (void)state;
+    /* no memory model: panel (c) says so, and the SVG is still well-formed */
+    char path[512];
+    temp_text(path, "");
+    struct run r = RUN("sweep", "--samples", "1000", "--global-batch", "24", "--per-sample-s",
+                       "0.01", "--svg", path);
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    char *svg = slurp(path), why[128];
+    assert_true(xml_well_formed(svg, "svg", why, sizeof why));
+    assert_contains(svg, "no memory model");
+    free(svg);
+    /* nothing fits: every point grey, still a plot */
+    r = RUN("sweep", "--samples", "1000", "--global-batch", "24", "--per-sample-s", "0.01",
+            "--static-bytes", "1000", "--activation-bytes-per-sample", "10",
+            "--device-memory-bytes", "500", "--svg", path, "--csv", "-");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_not_contains(r.out, "a,total_s,");
+    assert_contains(r.out, "a,total_s_not_fitting,1,");
+    svg = slurp(path);
+    assert_true(xml_well_formed(svg, "svg", why, sizeof why));
+    assert_contains(svg, "no feasible plan in the range");
+    free(svg);
+    run_free(&r);
+    unlink(path);
+
+    static const struct {
+        char *args[6];
+        int rc;
+        const char *needle;
+    } cases[] = {
+        {{"--per-sample-s", "0.01"}, CLI_EXIT_USAGE, "give --svg FILE.svg, --csv FILE.csv"},
+        {{"--per-sample-s", "0.01", "--svg", "-", "--csv", "-"}, CLI_EXIT_USAGE, "only one"},
+        {{"--per-sample-s", "0.01", "--svg", "x.svg", "--top", "3"}, CLI_EXIT_USAGE,
+         "takes no --top"},
+        {{"--per-sample-s", "0.01", "--csv", "-", "--global-batch-range", "1:100000"},
+         CLI_EXIT_USAGE, "at most 2000"},
+        {{"--svg", "x.svg"}, CLI_EXIT_USAGE, "no step-time model"},
+        {{"--per-sample-s", "0.01", "--csv", "-", "--json"}, CLI_EXIT_USAGE,
+         "unknown flag '--json'"},
+        {{"--per-sample-s", "0.01", "--svg", "/nonexistent/dir/x.svg"}, CLI_EXIT_FAILURE,
+         "/nonexistent/dir/x.svg: cannot write"},
+        {{"--per-sample-s", "0.01", "--csv", "-", "--noise-scale", "10"}, CLI_EXIT_USAGE,
+         "--min-steps or --min-samples"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *argv[20] = {"trainest", "sweep", "--samples", "1000", "--global-batch", "24"};
+        int argc = 6;
+        for (int k = 0; k < 6 && cases[i].args[k]; k++)
+            argv[argc++] = cases[i].args[k];
+        r = run_argv(argc, argv);
+        if (r.rc != cases[i].rc || !strstr(r.err, cases[i].needle))
+            print_error("case %zu: %d %s", i, r.rc, r.err);
+        assert_int_equal(r.rc, cases[i].rc);
+        assert_contains(r.err, cases[i].needle);
+        run_free(&r);
+    }
+}
+
+/* The axes' arithmetic: 1-2-5 ends and ticks, log beyond 30x. */
+static void test_svg_axes(void **state)
+{
+    (void)state;
+    assert_true(nice_floor(153) == 100);
+    assert_true(nice_ceil(153) == 200);
+    assert_true(nice_ceil(256) == 500);
+    assert_true(nice_floor(0.03) == 0.02);
+    assert_true(nice_ceil(1) == 1 && nice_floor(1) == 1);
+    struct axis a;
+    axis_fit(&a, 1, 256, 1, true, 0, 100);
+    assert_true(a.log);
+    assert_true(a.lo == 1 && a.hi == 500);
+    static const double want[] = {1, 2, 5, 10, 20, 50, 100, 200, 500};
+    assert_int_equal(a.nticks, 9);
+    for (size_t i = 0; i < 9; i++)
+        assert_close(a.ticks[i], want[i], 1e-12);
+    assert_close(axis_map(&a, 1), 0, 1e-12);
+    assert_close(axis_map(&a, 500), 100, 1e-12);
+    /* not 30x: linear, from 0 when the smallest is below a third */
+    axis_fit(&a, 1, 24, 1, true, 0, 100);
+    assert_false(a.log);
+    assert_true(a.lo == 0 && a.hi == 25);
+    /* in display units: 4100 ... 18200 s shown in hours */
+    axis_fit(&a, 4100, 18200, 3600, true, 300, 50);
+    assert_false(a.log);
+    assert_true(a.lo == 0 && a.hi == 6);
+    assert_int_equal(a.nticks, 7);
+    assert_close(axis_map(&a, 3 * 3600), 175, 1e-12);
+    char buf[32];
+    assert_string_equal(axis_label(0.5, buf, sizeof buf), "0.5");
+    assert_string_equal(axis_label(1e-17, buf, sizeof buf), "0");
+    /* a single value still gets a range */
+    axis_fit(&a, 5, 5, 1, true, 0, 1);
+    assert_true(a.hi > a.lo);
+    /* escaping */
+    char *text;
+    size_t len;
+    FILE *f = open_memstream(&text, &len);
+    svg_escape(f, "a<b>&\"'\x01");
+    fclose(f);
+    assert_string_equal(text, "a&lt;b&gt;&amp;&quot;&apos;?");
+    free(text);
+}
+
 /* ---- Value parsers ----------------------------------------------------------------- */
 
 static void test_parse_u64_strict(void **state)
@@ -3264,6 +3797,10 @@ int main(void)
         cmocka_unit_test(test_eta_lines_and_progress),
         cmocka_unit_test(test_eta_failures_widen_the_band),
         cmocka_unit_test(test_eta_bad_input),
+        cmocka_unit_test(test_xml_checker),
+        cmocka_unit_test(test_sweep_plots_the_model),
+        cmocka_unit_test(test_sweep_edges_and_errors),
+        cmocka_unit_test(test_svg_axes),
         cmocka_unit_test(test_parse_u64_strict),
         cmocka_unit_test(test_parse_double_strict),
         cmocka_unit_test(test_parse_enum_exact),

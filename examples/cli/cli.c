@@ -563,6 +563,17 @@ static const struct exclusion search_excluded[] = {
     {NULL, NULL},
 };
 
+static const struct exclusion sweep_excluded[] = {
+    {"devices", "the sweep searches every data-parallel size: give --max-devices"},
+    {"total-devices", "the sweep searches every layout: give --max-devices"},
+    {"micro-batch", "the sweep plots every micro-batch"},
+    {"grad-accum", "the sweep plots every accumulation"},
+    {"tensor-parallel", "the sweep searches powers of two: give --max-tensor-parallel"},
+    {"pipeline-parallel", "the sweep searches powers of two: give --max-pipeline-parallel"},
+    {"top", "the sweep plots the best plan of every global batch"},
+    {NULL, NULL},
+};
+
 static const struct command commands[] = {
     {"plan", "--samples N [flags]", "resolve a batch plan and count its steps exactly",
      "Resolve global batch = micro-batch x grad accum x data-parallel replicas and\n"
@@ -668,6 +679,27 @@ static const struct command commands[] = {
      "not fit, do not divide, overflow, leave no step, or repeat a plan.\n",
      TIME_GROUPS | GROUP_DEVICE_MEMORY | GROUP_MEMORY | GROUP_SEARCH | GROUP_OUTPUT, NULL,
      search_excluded, run_search},
+    {"sweep", "--samples N --global-batch G [--global-batch-range ...] STEP-TIME "
+              "(--svg FILE | --csv FILE) [flags]",
+     "plot time and memory against micro-batch and global batch",
+     "Draw three panels into one self-contained SVG (--svg) and/or write every\n"
+     "plotted point to a CSV (--csv). Takes the flags of 'trainest search':\n"
+     "\n"
+     "  (a) predicted run time against micro-batch for the global batch G, on the\n"
+     "      layout the search finds fastest for G; the memory limit is a vertical\n"
+     "      line and the micro-batches beyond it are grey\n"
+     "  (b) predicted run time of the fastest plan against global batch, over\n"
+     "      --global-batch-range (default: G / 16 to 16 G in powers of two); with\n"
+     "      --noise-scale and --min-steps (or --min-samples) also the time to the\n"
+     "      target loss\n"
+     "  (c) memory per device against micro-batch, with the device memory and the\n"
+     "      budget after --headroom-ratio\n"
+     "\n"
+     "Axes spanning more than 30x are logarithmic. The CSV's columns are\n"
+     "panel,series,x,y,unit_x,unit_y, times in seconds and memory in bytes.\n",
+     TIME_GROUPS | GROUP_DEVICE_MEMORY | GROUP_MEMORY | GROUP_SEARCH | GROUP_CRITICAL |
+         GROUP_PLOT,
+     NULL, sweep_excluded, run_sweep},
     {"eta", "--samples N [plan and estimate flags] [flags] < STEP_TIMES",
      "follow a running job: progress, rate and finish time from step times",
      "Read one optimizer step's duration in seconds per line on standard input\n"
