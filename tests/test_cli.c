@@ -230,6 +230,7 @@ static void test_plan_equals_form_matches(void **state)
     assert_string_equal(a.out, b.out);
     assert_int_equal(get_u64(b.out, "micro_batch"), 4); /* largest divisor of 12 <= 5 */
     assert_int_equal(get_u64(b.out, "grad_accum_steps"), 3);
+    run_free(&a);
     run_free(&b);
 }
 
@@ -1283,6 +1284,7 @@ static void test_estimate_calibrated_matches_given(void **state)
     assert_key_string(sm, "source", "calibrated");
     assert_int_equal(get_u64(sm, "observations"), 32);
     (void)get_double(sm, "max_residual_ratio");
+    run_free(&a);
     run_free(&b);
 
     a = RUN("estimate", "--samples", "10007", "--global-batch", "48", "--max-micro-batch", "16",
@@ -3446,6 +3448,7 @@ static void test_sweep_edges_and_errors(void **state)
     assert_true(xml_well_formed(svg, "svg", why, sizeof why));
     assert_contains(svg, "no memory model");
     free(svg);
+    run_free(&r);
     /* nothing fits: every point grey, still a plot */
     r = RUN("sweep", "--samples", "1000", "--global-batch", "24", "--per-sample-s", "0.01",
             "--static-bytes", "1000", "--activation-bytes-per-sample", "10",
@@ -3536,6 +3539,79 @@ static void test_svg_axes(void **state)
     fclose(f);
     assert_string_equal(text, "a&lt;b&gt;&amp;&quot;&apos;?");
     free(text);
+}
+
+/* ---- Help for every command ----------------------------------------------------------- */
+
+static void test_every_command_help(void **state)
+{
+    (void)state;
+    static const struct {
+        char *cmd;
+        const char *has[12];
+        const char *lacks[4];
+    } cases[] = {
+        {"plan",
+         {"--tensor-parallel", "--pipeline-parallel", "--virtual-stages", "--total-devices",
+          "--layers", "--hidden", "--attention-heads", "--vocab", "the data-parallel size is",
+          "nearest valid layouts", NULL},
+         {"--per-sample-s", "--mtbf-hours-per-device", NULL}},
+        {"estimate",
+         {"--activation-bytes-per-element", "--tp-bytes-per-s", "--p2p-bytes-per-s",
+          "--mtbf-hours-per-node", "--checkpoint-interval-s", "--rampup START,INCR,SAMPLES",
+          "--noise-scale", "--min-steps", "--min-samples", "--device-memory-bytes",
+          "selective", NULL},
+         {"--max-devices", "--svg", NULL}},
+        {"fit-memory",
+         {"--points FILE.csv", "--device-memory-bytes", "--headroom-ratio", "--json",
+          "static_bytes, per_sample_bytes", NULL},
+         {"--samples", NULL}},
+        {"search",
+         {"--params", "--zero-stage", "--bytes-per-param-weights", "--bytes-per-param-grads",
+          "--bytes-per-param-optimizer", "--activation-bytes-per-sample", "--memory-points",
+          "--max-devices", "--global-batch-range", "--top K", "--max-tensor-parallel",
+          NULL},
+         {"  --devices R", "  --micro-batch M", "--tradeoff", NULL}},
+        {"sweep",
+         {"--svg FILE.svg", "--csv FILE.csv", "--global-batch-range", "--noise-scale",
+          "panel,series,x,y,unit_x,unit_y", "--max-pipeline-parallel", "--devices-per-node",
+          NULL},
+         {"--top", "--json", "  --devices R", NULL}},
+        {"eta",
+         {"--steps-done", "--warmup-steps", "--outlier-ratio", "--every", "--now UNIX_S",
+          "--now-step", "--progress", "--rampup", "--mtbf-hours-per-device", "<stdin>:LINE",
+          "finish_p90_unix_s", NULL},
+         {"--noise-scale", "--tradeoff", NULL}},
+        {"calibrate", {"--calibration FILE.csv", "--optimizer-s", NULL}, {"--samples", NULL}},
+        {"demo", {"worked example", NULL}, {"--json", NULL}},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct run r = RUN(cases[i].cmd, "--help");
+        assert_int_equal(r.rc, CLI_EXIT_OK);
+        assert_string_equal(r.err, "");
+        for (size_t k = 0; k < 12 && cases[i].has[k]; k++)
+            assert_contains(r.out, cases[i].has[k]);
+        for (size_t k = 0; k < 4 && cases[i].lacks[k]; k++)
+            assert_not_contains(r.out, cases[i].lacks[k]);
+        /* the help fits 80 columns */
+        for (char *line = strtok(r.out, "\n"); line; line = strtok(NULL, "\n"))
+            if (strlen(line) >= 80)
+                print_error("%s: %s\n", cases[i].cmd, line);
+        run_free(&r);
+        r = RUN(cases[i].cmd, "--help");
+        for (char *line = strtok(r.out, "\n"); line; line = strtok(NULL, "\n"))
+            assert_true(strlen(line) < 80);
+        run_free(&r);
+    }
+    struct run r = RUN("--help");
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char want[32];
+        snprintf(want, sizeof want, "\n  %-12s", cases[i].cmd);
+        assert_contains(r.out, want);
+    }
+    for (char *line = strtok(r.out, "\n"); line; line = strtok(NULL, "\n"))
+        assert_true(strlen(line) < 80);
+    run_free(&r);
 }
 
 /* ---- Value parsers ----------------------------------------------------------------- */
@@ -3801,6 +3877,7 @@ int main(void)
         cmocka_unit_test(test_sweep_plots_the_model),
         cmocka_unit_test(test_sweep_edges_and_errors),
         cmocka_unit_test(test_svg_axes),
+        cmocka_unit_test(test_every_command_help),
         cmocka_unit_test(test_parse_u64_strict),
         cmocka_unit_test(test_parse_double_strict),
         cmocka_unit_test(test_parse_enum_exact),

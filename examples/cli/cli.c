@@ -469,7 +469,7 @@ static const struct flag flags[] = {
      "write every plotted point: panel,series,x,y,unit_x,unit_y ('-': standard output)"},
 
     {"json", FLAG_BOOL, GROUP_OUTPUT, OPT(json), NULL, TRAINEST_FIELD_NONE, false, NULL,
-     "print JSON instead of a table"},
+     "print JSON instead of a table (eta: one object per line)"},
 };
 
 #define FLAG_COUNT (sizeof flags / sizeof flags[0])
@@ -586,7 +586,14 @@ static const struct command commands[] = {
      "--tensor-parallel and --pipeline-parallel, or --total-devices and let DP be\n"
      "derived. The global batch splits over the DP replicas only; every pipeline\n"
      "runs G / (m x DP) micro-batches per step. A layout that does not divide\n"
-     "fails with the nearest valid layouts.\n",
+     "fails with the nearest valid layouts.\n"
+     "\n"
+     "With --json: the plan as one object (global_batch, micro_batch,\n"
+     "grad_accum_steps, data_parallel, tensor_parallel, pipeline_parallel,\n"
+     "virtual_stages, total_devices, micro_batches_per_step, the step and sample\n"
+     "counts); an error is {error, message, field, suggestions}, the suggestions\n"
+     "full plans, or layouts {devices, data_parallel, tensor_parallel,\n"
+     "pipeline_parallel, changed}.\n",
      GROUP_BATCH | GROUP_LAYOUT | GROUP_SHAPE | GROUP_POLICY | GROUP_OUTPUT, NULL, NULL,
      run_plan},
     {"estimate", "--samples N [batch flags] STEP-TIME [flags]",
@@ -624,7 +631,16 @@ static const struct command commands[] = {
      "\n"
      "With --tradeoff, time every micro-batch that divides the per-device batch\n"
      "instead, and recommend the largest within --max-micro-batch and the memory\n"
-     "model.\n",
+     "model.\n"
+     "\n"
+     "With --json: the plan's keys, the time (step_s, epoch_s, total_s and its\n"
+     "breakdown compute_s, optimizer_s, transfer_s, data_stall_s, comm_s,\n"
+     "overhead_s, bubble_s, tp_comm_s, p2p_s; bubble_ratio, stage_s, throughput,\n"
+     "FLOPs and MFU when known), step_model, and what was asked for: memory_bytes\n"
+     "...; rampup_steps, rampup_s, rampup_total_steps, rampup_total_s ...;\n"
+     "expected_total_s, p50_total_s, p90_total_s, expected_interruptions,\n"
+     "checkpoint_interval_s, effective_time_ratio ...; time_to_target_s,\n"
+     "best_global_batch ....\n",
      TIME_GROUPS | GROUP_DEVICE_MEMORY | GROUP_MEMORY | GROUP_FAILURE | GROUP_RAMPUP |
          GROUP_CRITICAL | GROUP_TRADEOFF | GROUP_OUTPUT,
      NULL, NULL, run_estimate},
@@ -646,7 +662,7 @@ static const struct command commands[] = {
      "give --optimizer-s.\n",
      GROUP_MEASURED | GROUP_OUTPUT, "calibration", NULL, run_calibrate},
     {"fit-memory", "--points FILE.csv [--device-memory-bytes D] [--headroom-ratio H] [--json]",
-     "fit the memory model to measured peaks, and the largest micro-batch",
+     "fit memory to measured peaks; the largest micro-batch that fits",
      "Fit bytes(m) = static + per_sample x m to measured peak device memory\n"
      "(least absolute relative deviations: one bad point does not move it; both\n"
      "numbers rounded up to whole bytes) and report the largest relative residual.\n"
@@ -656,7 +672,11 @@ static const struct command commands[] = {
      "FILE.csv: a header line naming the columns micro_batch and peak_bytes (any\n"
      "order; other columns are ignored), then one row per measurement: positive\n"
      "whole numbers, two distinct micro-batches at least. Same format and errors\n"
-     "as 'trainest calibrate': a bad row is FILE:LINE: problem (exit status 2).\n",
+     "as 'trainest calibrate': a bad row is FILE:LINE: problem (exit status 2).\n"
+     "\n"
+     "With --json: static_bytes, per_sample_bytes, max_residual_ratio, points, and\n"
+     "with --device-memory-bytes also device_memory_bytes, budget_bytes and\n"
+     "max_micro_batch.\n",
      GROUP_FIT | GROUP_DEVICE_MEMORY | GROUP_OUTPUT, "points", NULL, run_fit_memory},
     {"search", "--samples N (--global-batch G | --global-batch-range MIN:MAX[:STEP]) "
                "STEP-TIME [flags]",
@@ -676,18 +696,23 @@ static const struct command commands[] = {
      "--params is also the time model's parameter count (FLOPs).\n"
      "\n"
      "Candidates are counted: evaluated, feasible, and rejected because they do\n"
-     "not fit, do not divide, overflow, leave no step, or repeat a plan.\n",
+     "not fit, do not divide, overflow, leave no step, or repeat a plan.\n"
+     "\n"
+     "With --json: {plans: [the plan's keys with total_s, step_s, memory_bytes,\n"
+     "headroom_ratio], rejected: {does_not_fit, not_divisible, overflow,\n"
+     "no_steps, duplicates}, candidates_evaluated, feasible}.\n",
      TIME_GROUPS | GROUP_DEVICE_MEMORY | GROUP_MEMORY | GROUP_SEARCH | GROUP_OUTPUT, NULL,
      search_excluded, run_search},
-    {"sweep", "--samples N --global-batch G [--global-batch-range ...] STEP-TIME "
-              "(--svg FILE | --csv FILE) [flags]",
+    {"sweep", "--samples N (--global-batch G | --global-batch-range MIN:MAX[:STEP]) "
+              "STEP-TIME (--svg FILE | --csv FILE) [flags]",
      "plot time and memory against micro-batch and global batch",
      "Draw three panels into one self-contained SVG (--svg) and/or write every\n"
      "plotted point to a CSV (--csv). Takes the flags of 'trainest search':\n"
      "\n"
-     "  (a) predicted run time against micro-batch for the global batch G, on the\n"
-     "      layout the search finds fastest for G; the memory limit is a vertical\n"
-     "      line and the micro-batches beyond it are grey\n"
+     "  (a) predicted run time against micro-batch for the global batch G (without\n"
+     "      --global-batch: the fastest of the range), on the layout the search\n"
+     "      finds fastest for G; the memory limit is a vertical line and the\n"
+     "      micro-batches beyond it are grey\n"
      "  (b) predicted run time of the fastest plan against global batch, over\n"
      "      --global-batch-range (default: G / 16 to 16 G in powers of two); with\n"
      "      --noise-scale and --min-steps (or --min-samples) also the time to the\n"
@@ -696,12 +721,16 @@ static const struct command commands[] = {
      "      budget after --headroom-ratio\n"
      "\n"
      "Axes spanning more than 30x are logarithmic. The CSV's columns are\n"
-     "panel,series,x,y,unit_x,unit_y, times in seconds and memory in bytes.\n",
+     "panel,series,x,y,unit_x,unit_y, times in seconds and memory in bytes; its\n"
+     "series are total_s and total_s_not_fitting (a), total_s and\n"
+     "time_to_target_s (b), memory_bytes and memory_bytes_not_fitting (c). In\n"
+     "the SVG every point is a circle with data-panel, data-series, data-x and\n"
+     "data-y. Standard output gets a summary: the files and the fastest plan.\n",
      TIME_GROUPS | GROUP_DEVICE_MEMORY | GROUP_MEMORY | GROUP_SEARCH | GROUP_CRITICAL |
          GROUP_PLOT,
      NULL, sweep_excluded, run_sweep},
     {"eta", "--samples N [plan and estimate flags] [flags] < STEP_TIMES",
-     "follow a running job: progress, rate and finish time from step times",
+     "follow a running job: progress, rate and finish from step times",
      "Read one optimizer step's duration in seconds per line on standard input\n"
      "(or 'step_s,samples'), feed it to the ETA tracker (warm-up and outliers\n"
      "such as evaluation or checkpoints do not swing it) and print the live\n"
@@ -716,7 +745,14 @@ static const struct command commands[] = {
      "\n"
      "A line without samples counts the plan's global batch (0 with --rampup).\n"
      "Blank lines and lines starting with '#' are skipped; any other line that is\n"
-     "not a duration >= 0 is an error: <stdin>:LINE: problem, exit status 2.\n",
+     "not a duration >= 0 is an error: <stdin>:LINE: problem, exit status 2.\n"
+     "Finish times are local wall-clock times.\n"
+     "\n"
+     "With --json, one object per line: steps_done, steps_remaining,\n"
+     "progress_ratio, elapsed_s, step_s, remaining_s, remaining_p10_s,\n"
+     "remaining_p50_s, remaining_p90_s, finish_p10_unix_s, finish_p50_unix_s,\n"
+     "finish_p90_unix_s, outliers, samples_per_s, and final (true on the summary\n"
+     "at the end of input).\n",
      TIME_GROUPS | GROUP_FAILURE | GROUP_RAMPUP | GROUP_ETA | GROUP_OUTPUT, NULL, NULL, run_eta},
     {"demo", "", "the worked example: 1000 samples, global batch 10",
      "Plan the worked example, 1000 samples with a global batch of 10, without\n"
@@ -792,8 +828,8 @@ static void print_usage(FILE *f)
           "Commands:\n",
           f);
     for (size_t i = 0; i < COMMAND_COUNT; i++)
-        fprintf(f, "  %-11s%s\n", commands[i].name, commands[i].summary);
-    fputs("  help       show help for a command: trainest help <command>\n"
+        fprintf(f, "  %-12s%s\n", commands[i].name, commands[i].summary);
+    fputs("  help        show help for a command: trainest help <command>\n"
           "\n"
           "Flags:\n"
           "  -h, --help  show this help\n"
@@ -843,12 +879,16 @@ static int flag_synopsis(const struct flag *fl, char *buf, size_t cap)
 }
 
 /* The longest left column printed in full; longer ones get a line of their own. */
-#define HELP_FLAG_WIDTH 34
+#define HELP_FLAG_WIDTH 30
 
 static void print_command_help(FILE *f, const struct command *cmd)
 {
-    fprintf(f, "Usage: trainest %s%s%s\n\n%s", cmd->name, *cmd->synopsis ? " " : "",
-            cmd->synopsis, cmd->description);
+    const int lead = fprintf(f, "Usage: trainest %s%s", cmd->name, *cmd->synopsis ? " " : "");
+    if (*cmd->synopsis)
+        print_wrapped(f, cmd->synopsis, lead > 0 ? lead : 0);
+    else
+        fputc('\n', f);
+    fprintf(f, "\n%s", cmd->description);
 
     int width = (int)strlen("-h, --help");
     for (size_t i = 0; i < FLAG_COUNT; i++) {
@@ -875,10 +915,12 @@ static void print_command_help(FILE *f, const struct command *cmd)
                 fprintf(f, "  %-*s  ", width, buf);
             print_wrapped(f, fl->help, width + 4);
             if (fl->kind == FLAG_ENUM) {
-                fprintf(f, "  %-*s  one of:", width, "");
-                for (const struct enum_name *e = fl->names; e->name; e++)
-                    fprintf(f, " %s", e->name);
-                fputc('\n', f);
+                char names[256] = "one of:";
+                size_t k = strlen(names);
+                for (const struct enum_name *e = fl->names; e->name && k < sizeof names; e++)
+                    k += (size_t)snprintf(names + k, sizeof names - k, " %s", e->name);
+                fprintf(f, "  %-*s  ", width, "");
+                print_wrapped(f, names, width + 4);
             }
         }
     }
