@@ -68,7 +68,41 @@ static void add_rounded(struct pool *pool, uint64_t G, uint64_t known, bool know
     }
 }
 
-static void generate(struct pool *pool, const trainest_plan_request *rq)
+/* Megatron's interleaved schedule needs a multiple of PP micro-batches per
+ * step: the accumulation rounded to multiples of PP with the micro-batch
+ * kept, and, keeping the per-replica batch n, the multiples of PP dividing n
+ * nearest to the accumulation wanted. */
+static void add_rounds(struct pool *pool, uint64_t G, uint64_t m, uint64_t a, uint64_t R,
+                       uint64_t pp)
+{
+    uint64_t want = a;
+    if (!want && m && G)
+        want = tr_div_ceil(G / R ? G / R : 1, m);
+    if (!want)
+        want = pp;
+    const uint64_t down = want / pp * pp;
+    uint64_t up;
+    if (m && !tr_mul_overflow(tr_div_ceil(want, pp), pp, &up)) {
+        add(pool, m, down, R);
+        add(pool, m, up, R);
+    }
+    if (!G)
+        return;
+    const uint64_t per[2] = {G / R, tr_div_ceil(G, R)};
+    for (int j = 0; j < 2; j++) {
+        const uint64_t n = per[j];
+        if (!n || n % pp || (j == 1 && n == per[0]))
+            continue;
+        const uint64_t k_want = want / pp ? want / pp : 1;
+        const uint64_t k[2] = {trainest_priv_divisor_at_most(n / pp, k_want),
+                               trainest_priv_divisor_at_least(n / pp, k_want)};
+        for (int i = 0; i < 2; i++)
+            if (k[i])
+                add(pool, n / (pp * k[i]), pp * k[i], R);
+    }
+}
+
+static void generate(struct pool *pool, const trainest_plan_request *rq, uint64_t rounds_of)
 {
     const uint64_t G = rq->global_batch, m = rq->micro_batch, a = rq->grad_accum_steps,
                    R = rq->data_parallel, cap = rq->max_micro_batch;
@@ -100,6 +134,8 @@ static void generate(struct pool *pool, const trainest_plan_request *rq)
             add_divisors(pool, n, a, false, R);
         }
     }
+    if (rounds_of > 1)
+        add_rounds(pool, G, m ? m : cap, a, R, rounds_of);
 }
 
 static double rel(uint64_t suggested, uint64_t requested)
@@ -146,7 +182,7 @@ int trainest_plan_suggest(trainest_plan_suggestion *out, uint32_t capacity, uint
 
     struct pool pool;
     pool.n = 0;
-    generate(&pool, &rq);
+    generate(&pool, &rq, layout.v > 1 ? layout.pp : 1);
 
     /* Keep the candidates the planner accepts exactly as they stand. */
     unsigned kept = 0;

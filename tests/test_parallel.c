@@ -192,6 +192,48 @@ static void test_layout_suggest_repairs(void **state)
     assert_int_equal(n, 0);
 }
 
+/* Interleaved pipelines need whole rounds of PP micro-batches per step.
+ * Exhaustively over small requests that fail only on that rule: every
+ * suggestion plans, and whenever some micro-batch keeps the global batch
+ * valid, a suggestion keeping the global batch is offered. */
+static void test_plan_suggest_interleaved_rounds(void **state)
+{
+    (void)state;
+    unsigned failing = 0;
+    for (uint64_t pp = 2; pp <= 4; pp *= 2)
+        for (uint64_t R = 1; R <= 3; R++)
+            for (uint64_t G = 1; G <= 96; G++)
+                for (uint64_t m = 1; m <= 16; m++) {
+                    trainest_plan_request rq = tu_request(100000, G, m, 0, R);
+                    rq.pipeline_parallel = pp;
+                    rq.virtual_stages = 2;
+                    trainest_plan p;
+                    if (G % (m * R) || tu_plan(&p, &rq) != TRAINEST_E_NOT_DIVISIBLE)
+                        continue;
+                    assert_int_equal(p.invalid_field, TRAINEST_FIELD_VIRTUAL_STAGES);
+                    failing++;
+                    bool keeps_g = false; /* brute force: any m' with G / (m' R) a multiple of PP */
+                    for (uint64_t m2 = 1; m2 <= G; m2++)
+                        keeps_g |= G % (m2 * R) == 0 && (G / (m2 * R)) % pp == 0;
+                    trainest_plan_suggestion s[8];
+                    uint32_t n = 0;
+                    s[0].struct_size = sizeof s[0];
+                    assert_int_equal(trainest_plan_suggest(s, 8, &n, &rq), TRAINEST_OK);
+                    assert_true(n > 0);
+                    bool offered_g = false;
+                    for (uint32_t i = 0; i < n; i++) {
+                        trainest_plan_request ok = rq;
+                        ok.global_batch = s[i].global_batch;
+                        ok.micro_batch = s[i].micro_batch;
+                        assert_int_equal(tu_plan(&p, &ok), TRAINEST_OK);
+                        assert_int_equal(p.grad_accum_steps % pp, 0);
+                        offered_g |= s[i].global_batch == G;
+                    }
+                    assert_int_equal(offered_g, keeps_g);
+                }
+    assert_true(failing > 100);
+}
+
 /* ---- Time ------------------------------------------------------------------- */
 
 static trainest_estimate_request device_only(double fixed_s, double per_sample_s)
@@ -709,6 +751,7 @@ int main(void)
         cmocka_unit_test(test_layout_model_shape_must_split),
         cmocka_unit_test(test_layout_megatron_microbatches),
         cmocka_unit_test(test_layout_suggest_repairs),
+        cmocka_unit_test(test_plan_suggest_interleaved_rounds),
         cmocka_unit_test(test_pipeline_1f1b_and_interleaved),
         cmocka_unit_test(test_tensor_parallel_communication),
         cmocka_unit_test(test_data_parallel_over_model_shards),
