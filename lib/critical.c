@@ -65,9 +65,15 @@ static int critical(trainest_critical *out, const trainest_plan_request *prq,
     if (mrq) {
         if ((st = trainest_priv_memory_check(mrq, field)))
             return st;
+        /* the plan's layout, with the most micro-batches a pipeline holds
+         * (PP, reached once a step has PP of them): a cap for every batch */
+        struct tr_mem_shape shape;
+        trainest_priv_memory_layout_shape(&shape, mrq, prq, p.tensor_parallel,
+                                          p.pipeline_parallel, p.virtual_stages,
+                                          p.pipeline_parallel);
         trainest_memory mem;
         mem.struct_size = sizeof mem;
-        if ((st = trainest_priv_memory(&mem, mrq, 0, p.data_parallel, field)))
+        if ((st = trainest_priv_memory_for(&mem, mrq, &shape, 0, p.data_parallel, field)))
             return st;
         if (mem.max_micro_batch == 0)
             FAIL(TRAINEST_E_OUT_OF_RANGE, TRAINEST_FIELD_DEVICE_MEMORY_BYTES); /* nothing fits */

@@ -174,6 +174,20 @@ void trainest_priv_memory_shape(struct tr_mem_shape *s, const trainest_memory_re
     s->recompute = rq->recompute;
 }
 
+void trainest_priv_memory_shape_in_flight(struct tr_mem_shape *s, uint64_t pp, uint64_t v,
+                                          uint64_t micro_batches)
+{
+    /* 1F1B: the first stage holds up to PP micro-batches; interleaving
+     * raises that by 1 + (PP - 1) / (PP v) (Narayanan et al. 2021) */
+    const uint64_t held = pp < micro_batches ? pp : micro_batches;
+    s->in_num = held;
+    s->in_den = 1;
+    if (v > 1 && pp > 1) {
+        s->in_num = held * (pp * v + pp - 1);
+        s->in_den = pp * v;
+    }
+}
+
 int trainest_priv_memory_plan_shape(struct tr_mem_shape *s, const trainest_memory_request *rq,
                                     const trainest_plan_request *prq, uint64_t tp, uint64_t pp,
                                     uint64_t v, uint64_t micro_batches, uint32_t *field)
@@ -195,16 +209,24 @@ int trainest_priv_memory_plan_shape(struct tr_mem_shape *s, const trainest_memor
         s->act_pp = 1; /* the per-layer formula counts the stage's own layers */
         s->layers = prq->layers / pp;
     }
-    /* 1F1B: the first stage holds up to PP micro-batches; interleaving
-     * raises that by 1 + (PP - 1) / (PP v) (Narayanan et al. 2021) */
-    const uint64_t held = pp < micro_batches ? pp : micro_batches;
-    s->in_num = held;
-    s->in_den = 1;
-    if (v > 1 && pp > 1) {
-        s->in_num = held * (pp * v + pp - 1);
-        s->in_den = pp * v;
-    }
+    trainest_priv_memory_shape_in_flight(s, pp, v, micro_batches);
     return TRAINEST_OK;
+}
+
+void trainest_priv_memory_layout_shape(struct tr_mem_shape *s, const trainest_memory_request *rq,
+                                       const trainest_plan_request *prq, uint64_t tp, uint64_t pp,
+                                       uint64_t v, uint64_t micro_batches)
+{
+    uint32_t field;
+    if (rq->activation_bytes_per_sample ||
+        trainest_priv_memory_plan_shape(s, rq, prq, tp, pp, v, micro_batches, &field) != TRAINEST_OK)
+        trainest_priv_memory_shape(s, rq);
+    s->tp = tp;
+    s->pp = pp;
+    if (s->per_sample) {
+        s->act_pp = pp;
+        trainest_priv_memory_shape_in_flight(s, pp, v, micro_batches);
+    }
 }
 
 int trainest_priv_memory(trainest_memory *m, const trainest_memory_request *rq,

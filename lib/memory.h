@@ -22,6 +22,17 @@ void trainest_priv_memory_shape(struct tr_mem_shape *s, const trainest_memory_re
 int trainest_priv_memory_plan_shape(struct tr_mem_shape *s, const trainest_memory_request *rq,
                                     const trainest_plan_request *prq, uint64_t tp, uint64_t pp,
                                     uint64_t v, uint64_t micro_batches, uint32_t *field);
+/* Micro-batches in flight on the first stage: min(PP, micro_batches),
+ * times 1 + (PP - 1) / (PP v) when interleaved. */
+void trainest_priv_memory_shape_in_flight(struct tr_mem_shape *s, uint64_t pp, uint64_t v,
+                                          uint64_t micro_batches);
+/* The shape of a layout for the search and the critical batch: the model
+ * states split over TP x PP; activations from activation_bytes_per_sample,
+ * else from the model shape when it is complete, else none (0.3's meaning
+ * of a zero activation_bytes_per_sample, kept for those callers). */
+void trainest_priv_memory_layout_shape(struct tr_mem_shape *s, const trainest_memory_request *rq,
+                                       const trainest_plan_request *prq, uint64_t tp, uint64_t pp,
+                                       uint64_t v, uint64_t micro_batches);
 uint64_t trainest_priv_activation_bytes(const struct tr_mem_shape *s, uint64_t m, bool *overflow);
 int trainest_priv_memory_for(trainest_memory *m, const trainest_memory_request *rq,
                              const struct tr_mem_shape *shape, uint64_t micro_batch,

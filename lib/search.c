@@ -143,17 +143,8 @@ static bool split(uint64_t G, uint64_t q, uint32_t policy, uint64_t *a, uint64_t
 
 static int set_layout(struct search_ctx *c, uint64_t R, uint64_t tp, uint64_t pp, uint32_t *field)
 {
-    /* activations from the measured per-sample bytes, or from the model
-     * shape when it is complete; none otherwise */
-    trainest_priv_memory_shape(&c->shape, c->mrq);
-    if (!c->mrq->activation_bytes_per_sample && c->prq.layers && c->prq.hidden &&
-        c->prq.attention_heads && c->prq.seq_len_tokens)
-        trainest_priv_memory_plan_shape(&c->shape, c->mrq, &c->prq, tp, pp, c->v, 1, field);
-    /* the model states split over the layout whatever the activations */
-    c->shape.tp = tp;
-    c->shape.pp = pp;
-    if (c->shape.per_sample)
-        c->shape.act_pp = pp;
+    /* the candidates set the micro-batches in flight */
+    trainest_priv_memory_layout_shape(&c->shape, c->mrq, &c->prq, tp, pp, c->v, 1);
     trainest_memory mem;
     mem.struct_size = sizeof mem;
     int st = trainest_priv_memory_for(&mem, c->mrq, &c->shape, 0, R, field);

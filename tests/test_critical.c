@@ -589,6 +589,50 @@ static void test_critical_memory_cap_depends_on_replicas(void **state)
     }
 }
 
+/* Model parallelism: the states split over TP x PP and the first stage
+ * holds PP micro-batches; the cap is trainest_memory_for_plan()'s
+ * max_micro_batch for the plan's layout (a 0.5.0 bug used the unsplit
+ * model and found nothing that fits). */
+static void test_critical_memory_cap_follows_the_layout(void **state)
+{
+    (void)state;
+    trainest_memory_request mrq;
+    assert_int_equal(trainest_memory_request_init(&mrq, sizeof mrq), TRAINEST_OK);
+    mrq.params = 8000000000; /* 128 GB of states unsplit: fits only split */
+    mrq.activation_bytes_per_sample = 400000000;
+    mrq.device_memory_bytes = 40000000000ull;
+    trainest_estimate_request e = dyadic_model(2);
+    e.bus_bytes_per_s = 1e11; /* tensor-parallel traffic needs a link */
+    for (uint64_t tp = 2; tp <= 4; tp *= 2)
+        for (uint64_t pp = 2; pp <= 4; pp *= 2) {
+            trainest_plan_request prq = tu_request(1000000, 8 * pp, 1, 0, 2);
+            prq.tensor_parallel = tp;
+            prq.pipeline_parallel = pp;
+            prq.seq_len_tokens = 512; /* the shape TP communication needs */
+            prq.hidden = 1024;
+            prq.layers = 8;
+            trainest_memory mem;
+            mem.struct_size = sizeof mem;
+            assert_int_equal(trainest_memory_for_plan(&mem, &mrq, &prq), TRAINEST_OK);
+            assert_true(mem.max_micro_batch > 0 && mem.max_micro_batch < 1000);
+            const trainest_critical_request rq = crit(2000, 5000, 0, 0);
+            /* the memory model acts exactly as that cap on the micro-batch */
+            trainest_critical with_memory, with_cap;
+            assert_int_equal(critical(&with_memory, &prq, &e, &mrq, &rq), TRAINEST_OK);
+            trainest_plan_request capped = prq;
+            capped.max_micro_batch = mem.max_micro_batch;
+            assert_int_equal(critical(&with_cap, &capped, &e, NULL, &rq), TRAINEST_OK);
+            assert_memory_equal(&with_memory, &with_cap, sizeof with_cap);
+            assert_true(with_memory.best_micro_batch <= mem.max_micro_batch);
+        }
+    /* nothing fits: the device memory is blamed */
+    trainest_plan_request prq = tu_request(1000000, 16, 1, 0, 2);
+    trainest_critical out;
+    const trainest_critical_request rq = crit(2000, 5000, 0, 0);
+    assert_int_equal(critical(&out, &prq, &e, &mrq, &rq), TRAINEST_E_OUT_OF_RANGE);
+    assert_int_equal(out.invalid_field, TRAINEST_FIELD_DEVICE_MEMORY_BYTES);
+}
+
 /* NULL memory and unlimited memory mean the same: only the plan's cap. */
 static void test_critical_memory_null_or_unlimited(void **state)
 {
@@ -824,6 +868,7 @@ int main(void)
         cmocka_unit_test(test_critical_max_global_batch),
         cmocka_unit_test(test_critical_memory_caps_micro_batch),
         cmocka_unit_test(test_critical_memory_cap_depends_on_replicas),
+        cmocka_unit_test(test_critical_memory_cap_follows_the_layout),
         cmocka_unit_test(test_critical_memory_null_or_unlimited),
         cmocka_unit_test(test_critical_memory_errors),
         cmocka_unit_test(test_critical_rejects_bad_requests),
