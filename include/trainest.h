@@ -74,7 +74,7 @@ typedef enum trainest_status {
     TRAINEST_E_NO_STEPS = -11,        /**< The rounding policies leave no optimizer step to take. */
     TRAINEST_E_PRESET_CONFLICT = -12, /**< The preset fixes this policy; leave the field at its DEFAULT value. */
     TRAINEST_E_NOT_FINITE = -13,      /**< A floating-point input is NaN or infinite. @since 0.2.0 */
-    TRAINEST_E_OUT_OF_RANGE = -14,    /**< A floating-point input is outside its documented range (negative time, ratio above 1, ...). @since 0.2.0 */
+    TRAINEST_E_OUT_OF_RANGE = -14,    /**< An input is outside its documented range (negative time, ratio above 1, a device memory too small for one sample, ...). @since 0.2.0 */
     TRAINEST_E_TOO_FEW_POINTS = -15,  /**< A fit needs more distinct observations than it was given. @since 0.2.0 */
     TRAINEST_E_UNIDENTIFIABLE = -16,  /**< The observations cannot separate the model's parameters. @since 0.2.0 */
     TRAINEST_E_BAD_LAYOUT = -17       /**< The devices do not split into data_parallel x tensor_parallel x pipeline_parallel, or the layers into the pipeline's stages. @since 0.5.0 */
@@ -554,7 +554,7 @@ typedef struct trainest_estimate_request {
     uint64_t grad_bytes;           /**< Gradient bytes all-reduced per optimizer step (params * bytes per element); 0 = none. */
     double bus_bytes_per_s;        /**< All-reduce bus bandwidth within a node, bytes/s. */
     double latency_s;              /**< Per-hop latency of the ring, s. Default 0. */
-    uint64_t devices_per_node;     /**< Replicas per node; 0 = all replicas in one node. */
+    uint64_t devices_per_node;     /**< Devices per node (without model parallelism, replicas per node): the all-reduce spans nodes when the plan's devices exceed it, and since 0.5.0 a TP x PP group wider than a node uses inter_node_bytes_per_s. 0 = one node. */
     double inter_node_bytes_per_s; /**< All-reduce bandwidth across nodes, bytes/s; required when replicas span nodes. */
     double comm_overlap_ratio;     /**< Fraction in [0, 1] of the all-reduce hidden behind the backward pass. Default 0. */
     double eval_s_per_epoch;       /**< Evaluation time per epoch, s. */
@@ -1208,7 +1208,8 @@ TRAINEST_API int trainest_rampup_compute(trainest_rampup *out, const trainest_pl
  * searched over G = R * n for every n up to 4096 and then a geometric grid
  * (ratio 1 + 1/256) up to max_global_batch, each with the largest micro-batch
  * that divides n and fits (the plan request's max_micro_batch and, if given,
- * the memory model).
+ * the memory model for the plan's layout, as trainest_memory_for_plan()
+ * computes it with PP micro-batches in flight).
  * @pre out->struct_size is set by the caller.
  * @param[out] out The trade-off.
  * @param[in] plan_request The plan: its global batch, replicas and cap.
@@ -1217,8 +1218,9 @@ TRAINEST_API int trainest_rampup_compute(trainest_rampup *out, const trainest_pl
  * @param[in] request B_noise and S_min or E_min.
  * @return ::TRAINEST_OK or a validation status (those of trainest_estimate_run()
  *         and trainest_memory_compute(); ::TRAINEST_E_ZERO, ::TRAINEST_E_NOT_FINITE,
- *         ::TRAINEST_E_OUT_OF_RANGE, ::TRAINEST_E_INCONSISTENT (both S_min and
- *         E_min), ::TRAINEST_E_UNDERSPECIFIED (neither)).
+ *         ::TRAINEST_E_OUT_OF_RANGE (also device_memory_bytes, when not one
+ *         sample fits), ::TRAINEST_E_INCONSISTENT (both S_min and E_min),
+ *         ::TRAINEST_E_UNDERSPECIFIED (neither)).
  * @since 0.4.0
  */
 TRAINEST_API int trainest_critical_compute(trainest_critical *out, const trainest_plan_request *plan_request,
@@ -1315,7 +1317,9 @@ typedef struct trainest_layout_suggestion {
  * and PP and moves the devices to the nearest multiples of TP * PP (and of
  * PP * virtual_stages dividing the layers, when they are known). Ranked by
  * distance_ratio, then devices, TP, PP ascending. The array's stride is
- * out[0].struct_size.
+ * out[0].struct_size. The repair is of the layout only: the batch may still
+ * not split over the new data-parallel size; trainest_plan_suggest() on the
+ * repaired request repairs the batch.
  * @param[out] out Array of at least capacity suggestions (may be NULL if capacity is 0).
  * @param[in] capacity Number of elements in out.
  * @param[out] out_count Suggestions written.

@@ -16,8 +16,9 @@
     X(TRAINEST_E_OVERFLOW,                                                                     \
       "a result does not fit: a count beyond 2^64 - 1 or a time beyond the double range")    \
     X(TRAINEST_E_NOT_DIVISIBLE,                                                                \
-      "the global batch does not split evenly into micro-batches, accumulation steps and "    \
-      "replicas")                                                                              \
+      "the batch does not split evenly: the global batch into micro-batches, accumulation "   \
+      "steps and replicas, or (interleaved pipeline) a step's micro-batches into rounds of "  \
+      "pipeline stages")                                                                       \
     X(TRAINEST_E_INCONSISTENT,                                                                 \
       "inputs contradict each other (see invalid_field), such as a global_batch that is not " \
       "micro_batch * grad_accum_steps * data_parallel")                                       \
@@ -30,13 +31,15 @@
     X(TRAINEST_E_PRESET_CONFLICT,                                                              \
       "the preset fixes this policy; leave the field at its DEFAULT value")                   \
     X(TRAINEST_E_NOT_FINITE, "a floating-point input is NaN or infinite")                      \
-    X(TRAINEST_E_OUT_OF_RANGE, "a floating-point input is outside its documented range")      \
+    X(TRAINEST_E_OUT_OF_RANGE,                                                                 \
+      "an input is outside its documented range (see invalid_field), such as a negative time " \
+      "or a device memory too small for one sample")                                          \
     X(TRAINEST_E_TOO_FEW_POINTS, "the fit needs at least two distinct observations")          \
     X(TRAINEST_E_UNIDENTIFIABLE,                                                               \
       "the observations cannot separate the model's parameters")                              \
     X(TRAINEST_E_BAD_LAYOUT,                                                                   \
       "the devices do not split into data_parallel x tensor_parallel x pipeline_parallel, or " \
-      "the model into the layout (see invalid_field)")
+      "the model's layers, hidden size or heads do not split over that layout")
 
 const char *trainest_strerror(int status)
 {

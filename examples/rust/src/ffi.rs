@@ -47,7 +47,7 @@ pub const TRAINEST_E_NO_STEPS: c_int = -11;
 pub const TRAINEST_E_PRESET_CONFLICT: c_int = -12;
 /// A floating-point input is NaN or infinite. Since 0.2.0
 pub const TRAINEST_E_NOT_FINITE: c_int = -13;
-/// A floating-point input is outside its documented range (negative time, ratio above 1, ...). Since 0.2.0
+/// An input is outside its documented range (negative time, ratio above 1, a device memory too small for one sample, ...). Since 0.2.0
 pub const TRAINEST_E_OUT_OF_RANGE: c_int = -14;
 /// A fit needs more distinct observations than it was given. Since 0.2.0
 pub const TRAINEST_E_TOO_FEW_POINTS: c_int = -15;
@@ -604,7 +604,7 @@ pub struct trainest_estimate_request {
     pub bus_bytes_per_s: f64,
     /// Per-hop latency of the ring, s. Default 0.
     pub latency_s: f64,
-    /// Replicas per node; 0 = all replicas in one node.
+    /// Devices per node (without model parallelism, replicas per node): the all-reduce spans nodes when the plan's devices exceed it, and since 0.5.0 a TP x PP group wider than a node uses inter_node_bytes_per_s. 0 = one node.
     pub devices_per_node: u64,
     /// All-reduce bandwidth across nodes, bytes/s; required when replicas span nodes.
     pub inter_node_bytes_per_s: f64,
