@@ -962,8 +962,10 @@ TRAINEST_API int trainest_memory_calibrate(trainest_memory_fit *out, const train
  *         status from validating the requests (those of trainest_estimate_run()
  *         and trainest_memory_compute(), and ::TRAINEST_E_ZERO,
  *         ::TRAINEST_E_INCONSISTENT or ::TRAINEST_E_UNDERSPECIFIED for the ranges),
- *         or ::TRAINEST_E_BAD_LAYOUT (virtual_stages > 1 with
- *         max_pipeline_parallel < 2).
+ *         ::TRAINEST_E_BAD_LAYOUT (virtual_stages > 1 with
+ *         max_pipeline_parallel < 2), or ::TRAINEST_E_STRUCT_SIZE (results of
+ *         the 0.3 size, which cannot hold TP and PP, for a search over
+ *         layouts).
  * @since 0.3.0
  */
 TRAINEST_API int trainest_search_run(trainest_search *out, trainest_search_result *results, uint32_t capacity,
@@ -1168,7 +1170,8 @@ TRAINEST_API int trainest_failure_request_init(trainest_failure_request *out, ui
  * @return ::TRAINEST_OK; ::TRAINEST_E_NULL, ::TRAINEST_E_STRUCT_SIZE,
  *         ::TRAINEST_E_UNSUPPORTED, ::TRAINEST_E_ZERO (devices, work_s),
  *         ::TRAINEST_E_NOT_FINITE, ::TRAINEST_E_OUT_OF_RANGE (a negative
- *         time, or an interval so long against the MTBF that the run would
+ *         time, an MTBF so short that the failure rate is beyond the double
+ *         range, or an interval so long against the MTBF that the run would
  *         practically never finish), ::TRAINEST_E_UNKNOWN_ENUM.
  * @since 0.4.0
  */
@@ -1276,7 +1279,11 @@ TRAINEST_API int trainest_eta_update(trainest_eta *state, double step_s, uint64_
  * @param[in] now_unix_s The current time (seconds since the Unix epoch, or any origin), finite.
  * @return ::TRAINEST_OK; ::TRAINEST_E_NULL, ::TRAINEST_E_STRUCT_SIZE,
  *         ::TRAINEST_E_UNSUPPORTED, ::TRAINEST_E_NOT_FINITE (now_unix_s),
- *         ::TRAINEST_E_OVERFLOW (a time or rate beyond the double range).
+ *         ::TRAINEST_E_OUT_OF_RANGE (the failure model's: a checkpoint
+ *         interval so long against job_mtbf_s that the rest of the run would
+ *         practically never finish), ::TRAINEST_E_OVERFLOW (a time or rate
+ *         beyond the double range). On failure the report is zeroed but for
+ *         struct_size and invalid_field.
  * @since 0.4.0
  */
 TRAINEST_API int trainest_eta_report_compute(trainest_eta_report *out, const trainest_eta *state, double now_unix_s);

@@ -231,15 +231,15 @@ static int check_observations(const struct observations *o, trainest_step_fit *f
     bool distinct = false;
     for (uint32_t i = 0; i < o->count; i++) {
         trainest_step_observation ob;
-        int st = trainest_priv_read_input(&ob, sizeof ob, o->base + (size_t)i * o->stride,
-                                          TR_SIZE_STEP_OBSERVATION_0_2);
+        const unsigned char *el = o->base + (size_t)i * o->stride;
+        uint32_t size;
+        memcpy(&size, el, sizeof size);
         f->invalid_index = i;
-        if (st == TRAINEST_OK) {
-            uint32_t size;
-            memcpy(&size, o->base + (size_t)i * o->stride, sizeof size);
-            if (size != o->stride)
-                st = TRAINEST_E_STRUCT_SIZE; /* every element has the stride's size */
-        }
+        /* every element has the stride's size: checked before reading, so
+         * that a larger struct_size cannot read past the element */
+        int st = size != o->stride ? TRAINEST_E_STRUCT_SIZE
+                                   : trainest_priv_read_input(&ob, sizeof ob, el,
+                                                              TR_SIZE_STEP_OBSERVATION_0_2);
         if (st) {
             f->invalid_field = TRAINEST_FIELD_STRUCT_SIZE;
             return st;

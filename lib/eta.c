@@ -307,8 +307,16 @@ int trainest_eta_report_compute(trainest_eta_report *out, const trainest_eta *st
             p10 = f10;
             p50 = f.p50_total_s;
             p90 = f.p90_total_s;
-        } else {
-            r.invalid_field = field == TRAINEST_FIELD_FAILURE_DEVICES ? TRAINEST_FIELD_JOB_MTBF_S : field;
+        } else { /* e.g. an interval so long against the MTBF that the run never ends */
+            memset(&r, 0, sizeof r);
+            /* the failure request is built here: blame the configuration */
+            if (field == TRAINEST_FIELD_WORK_S) /* the rest never ends */
+                field = c->checkpoint_interval_s > 0 ? TRAINEST_FIELD_CHECKPOINT_INTERVAL_S
+                                                     : TRAINEST_FIELD_JOB_MTBF_S;
+            r.invalid_field = field == TRAINEST_FIELD_FAILURE_DEVICES ||
+                                      field == TRAINEST_FIELD_MTBF_HOURS_PER_DEVICE
+                                  ? TRAINEST_FIELD_JOB_MTBF_S
+                                  : field;
             trainest_priv_write_output(out, &r, sizeof r);
             return st;
         }

@@ -171,8 +171,12 @@ int trainest_priv_failure(trainest_failure *f, const trainest_failure_request *r
     double rate = 0; /* failures per second */
     if (rq->mtbf_hours_per_device > 0)
         rate += (double)rq->devices / (rq->mtbf_hours_per_device * 3600);
+    if (!isfinite(rate)) /* an MTBF so short (subnormal) the job fails at once */
+        FAIL(TRAINEST_E_OUT_OF_RANGE, TRAINEST_FIELD_MTBF_HOURS_PER_DEVICE);
     if (rq->mtbf_hours_per_node > 0)
         rate += nodes / (rq->mtbf_hours_per_node * 3600);
+    if (!isfinite(rate))
+        FAIL(TRAINEST_E_OUT_OF_RANGE, TRAINEST_FIELD_MTBF_HOURS_PER_NODE);
     const double M = rate > 0 ? 1 / rate : 0;
     f->job_mtbf_s = M;
 

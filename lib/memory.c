@@ -22,7 +22,6 @@
 #define MAX_POINTS 65536u
 #define IRLS_ITERATIONS 60
 
-__extension__ typedef unsigned __int128 tr_u128;
 
 int trainest_priv_memory_check(const trainest_memory_request *rq, uint32_t *field)
 {
@@ -96,32 +95,46 @@ static uint64_t max_fit(const struct tr_mem_shape *shape, uint64_t static_bytes,
     return lo;
 }
 
-/* Activation bytes of one device for a micro-batch of m samples. */
+/* a * b in 128 bits; sets *overflow instead of wrapping */
+static tr_u128 mul128(tr_u128 a, tr_u128 b, bool *overflow)
+{
+    tr_u128 r;
+    if (__builtin_mul_overflow(a, b, &r))
+        *overflow = true;
+    return r;
+}
+
+/* Activation bytes of one device for a micro-batch of m samples. Every
+ * intermediate is a checked 128-bit product: a result beyond 2^64 - 1, or
+ * an intermediate beyond 2^128 - 1, sets *overflow. */
 uint64_t trainest_priv_activation_bytes(const struct tr_mem_shape *s, uint64_t m, bool *overflow)
 {
+    bool ovf = false;
     tr_u128 per_mb; /* one micro-batch on this device, before ceil */
-    tr_u128 den = (tr_u128)s->tp * s->act_pp;
     if (s->per_sample) {
         per_mb = (tr_u128)s->per_sample * m;
     } else {
         /* Korthikanti et al. 2022, Megatron with sequence parallelism:
          * per layer s m h (34 + 5 a s / h) bytes; selective 34 s m h; full
          * recompute 2 s m h; all divided by TP, for layers / PP layers. */
-        const tr_u128 smh = (tr_u128)s->seq * m * s->hidden;
-        tr_u128 per_layer = s->recompute == TRAINEST_RECOMPUTE_FULL ? 2 * smh
-                            : s->recompute == TRAINEST_RECOMPUTE_SELECTIVE
-                                ? 34 * smh
-                                : 34 * smh + (tr_u128)5 * s->heads * s->seq * s->seq * m;
-        per_mb = per_layer * s->layers;
+        const tr_u128 smh = mul128((tr_u128)s->seq * m, s->hidden, &ovf);
+        tr_u128 per_layer = mul128(smh, s->recompute == TRAINEST_RECOMPUTE_FULL ? 2 : 34, &ovf);
+        if (s->recompute != TRAINEST_RECOMPUTE_FULL && s->recompute != TRAINEST_RECOMPUTE_SELECTIVE) {
+            const tr_u128 scores =
+                mul128(mul128((tr_u128)5 * s->heads, (tr_u128)s->seq * s->seq, &ovf), m, &ovf);
+            if (__builtin_add_overflow(per_layer, scores, &per_layer))
+                ovf = true;
+        }
+        per_mb = mul128(per_layer, s->layers, &ovf);
     }
-    /* in flight: n = in_num / in_den micro-batches */
-    const tr_u128 num = per_mb * s->in_num, d = den * s->in_den;
-    const tr_u128 bytes = num / d + (num % d != 0);
-    if (bytes > UINT64_MAX) { /* 128-bit products cannot wrap: only the result can be too big */
+    /* in flight: in_num / in_den micro-batches */
+    const tr_u128 num = mul128(per_mb, s->in_num, &ovf);
+    const tr_u128 d = mul128((tr_u128)s->tp * s->act_pp, s->in_den, &ovf);
+    if (ovf || num / d + (num % d != 0) > UINT64_MAX) {
         *overflow = true;
         return UINT64_MAX;
     }
-    return (uint64_t)bytes;
+    return (uint64_t)(num / d + (num % d != 0));
 }
 
 static int fill(trainest_memory *m, const trainest_memory_request *rq, const struct tr_mem_shape *shape,
@@ -178,13 +191,15 @@ void trainest_priv_memory_shape_in_flight(struct tr_mem_shape *s, uint64_t pp, u
                                           uint64_t micro_batches)
 {
     /* 1F1B: the first stage holds up to PP micro-batches; interleaving
-     * raises that by 1 + (PP - 1) / (PP v) (Narayanan et al. 2021) */
+     * raises that by 1 + (PP - 1) / (PP v) (Narayanan et al. 2021). In
+     * 128 bits: with PP v < 2^64 (the layout checks) the product cannot
+     * wrap (held <= PP <= 2^63 when v >= 2). */
     const uint64_t held = pp < micro_batches ? pp : micro_batches;
     s->in_num = held;
     s->in_den = 1;
     if (v > 1 && pp > 1) {
-        s->in_num = held * (pp * v + pp - 1);
-        s->in_den = pp * v;
+        s->in_num = (tr_u128)held * ((tr_u128)pp * v + pp - 1);
+        s->in_den = (tr_u128)pp * v;
     }
 }
 
@@ -342,11 +357,11 @@ static int check_points(const unsigned char *base, size_t stride, uint32_t count
     for (uint32_t i = 0; i < count; i++) {
         trainest_memory_point p;
         const unsigned char *el = base + (size_t)i * stride;
-        int st = trainest_priv_read_input(&p, sizeof p, el, TR_SIZE_MEMORY_POINT_0_3);
         uint32_t size;
         memcpy(&size, el, sizeof size);
-        if (st == TRAINEST_OK && size != stride)
-            st = TRAINEST_E_STRUCT_SIZE;
+        /* the stride's size first: a larger struct_size must not read past the element */
+        int st = size != stride ? TRAINEST_E_STRUCT_SIZE
+                                : trainest_priv_read_input(&p, sizeof p, el, TR_SIZE_MEMORY_POINT_0_3);
         if (st == TRAINEST_OK && p.reserved0)
             st = TRAINEST_E_UNSUPPORTED;
         f->invalid_index = i;

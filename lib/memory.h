@@ -8,6 +8,8 @@
 #include <stdbool.h>
 
 /* How activations grow with the micro-batch on one device. */
+__extension__ typedef unsigned __int128 tr_u128;
+
 struct tr_mem_shape {
     uint64_t per_sample;               /* given bytes per sample (full model), or 0 ... */
     uint64_t layers, hidden, heads, seq; /* ... the model shape (this stage's layers) */
@@ -15,7 +17,7 @@ struct tr_mem_shape {
     uint64_t tp, pp;                   /* the layout: the model states divide by tp * pp */
     uint64_t act_pp;                   /* activations divide by tp * act_pp: pp for a
                                         * whole-model per_sample, 1 when layers are the stage's */
-    uint64_t in_num, in_den;           /* micro-batches in flight, a fraction */
+    tr_u128 in_num, in_den;            /* micro-batches in flight, a fraction */
 };
 
 void trainest_priv_memory_shape(struct tr_mem_shape *s, const trainest_memory_request *rq);

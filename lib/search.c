@@ -28,16 +28,27 @@ struct search_ctx {
 
 /* ---- The result heap: the worst kept result at index 0 --------------------- */
 
+/* An element holds min(stride, sizeof) bytes: a caller of 0.3 (80-byte
+ * results) has no room for TP and PP, and may only search layouts with
+ * TP = PP = 1 (checked up front), which get() restores. */
+static size_t held_bytes(const struct search_ctx *c)
+{
+    return c->stride < sizeof(trainest_search_result) ? c->stride : sizeof(trainest_search_result);
+}
+
 static trainest_search_result get(const struct search_ctx *c, uint32_t i)
 {
     trainest_search_result r;
-    memcpy(&r, c->results + (size_t)i * c->stride, sizeof r);
+    memset(&r, 0, sizeof r);
+    memcpy(&r, c->results + (size_t)i * c->stride, held_bytes(c));
+    if (held_bytes(c) < TR_SIZE_SEARCH_RESULT_0_5)
+        r.tensor_parallel = r.pipeline_parallel = 1;
     return r;
 }
 
 static void put(struct search_ctx *c, uint32_t i, const trainest_search_result *r)
 {
-    memcpy(c->results + (size_t)i * c->stride, r, sizeof *r);
+    memcpy(c->results + (size_t)i * c->stride, r, held_bytes(c));
 }
 
 /* A total order: faster, then more headroom, then smaller G, R, m. */
@@ -190,9 +201,7 @@ static void candidate(struct search_ctx *c, uint64_t G, uint64_t G_prev, uint64_
     /* Memory: the activations of the micro-batches in flight (1F1B holds
      * min(PP, a) of them) on top of the layout's static part. */
     struct tr_mem_shape shape = c->shape;
-    const uint64_t held = c->pp < a ? c->pp : a;
-    shape.in_num = c->pp > 1 ? held * (c->v > 1 ? c->pp * c->v + c->pp - 1 : 1) : 1;
-    shape.in_den = c->pp > 1 && c->v > 1 ? c->pp * c->v : 1;
+    trainest_priv_memory_shape_in_flight(&shape, c->pp, c->v, a);
     bool act_overflow = false;
     const uint64_t act = trainest_priv_activation_bytes(&shape, m, &act_overflow);
     uint64_t total;
@@ -300,13 +309,15 @@ static int search(struct search_ctx *c, const trainest_search_request *sr, uint3
             (c->prq.hidden && c->prq.hidden % tp) ||
             (c->prq.attention_heads && c->prq.attention_heads % tp))
             break;
-        for (uint64_t pp = 1; pp <= max_pp && tp * pp <= sr->max_devices; pp *= 2) {
-            if (c->v > 1 && pp == 1)
-                continue;
-            if (c->prq.layers && c->prq.layers % (pp * c->v))
-                continue;
-            const uint64_t by_devices = sr->max_devices / (tp * pp);
-            const uint64_t max_R = by_devices < hi ? by_devices : hi;
+        /* powers of two; the products are checked: a layout whose device
+         * count or chunk count overflows is no layout */
+        for (uint64_t pp = 1, model, chunks; pp <= max_pp; pp *= 2) {
+            if (tr_mul_overflow(tp, pp, &model) || model > sr->max_devices ||
+                tr_mul_overflow(pp, c->v, &chunks))
+                break;
+            const bool usable = !(c->v > 1 && pp == 1) && !(c->prq.layers && c->prq.layers % chunks);
+            const uint64_t by_devices = sr->max_devices / model;
+            const uint64_t max_R = !usable ? 0 : by_devices < hi ? by_devices : hi;
             for (uint64_t R = 1; R <= max_R; R++) {
                 int st = set_layout(c, R, tp, pp, field);
                 if (st)
@@ -402,6 +413,10 @@ int trainest_search_run(trainest_search *out, trainest_search_result *results, u
         } else if (erq.observed_step_s > 0 && !erq.observed_grad_accum_steps) {
             st = TRAINEST_E_UNDERSPECIFIED;
             field = TRAINEST_FIELD_OBSERVED_GRAD_ACCUM_STEPS;
+        } else if (capacity && results->struct_size < TR_SIZE_SEARCH_RESULT_0_5 &&
+                   (sr.max_tensor_parallel > 1 || sr.max_pipeline_parallel > 1)) {
+            st = TRAINEST_E_STRUCT_SIZE; /* results too small to report a layout */
+            field = TRAINEST_FIELD_STRUCT_SIZE;
         } else {
             st = trainest_priv_step_model(&sm, &erq, &probe, &prq, &field);
         }

@@ -59,12 +59,17 @@ static void add_rounded(struct pool *pool, uint64_t G, uint64_t known, bool know
     uint64_t q;
     if (tr_mul_overflow(known, R, &q))
         return;
+    /* floor and ceil differ by at most one; no loop, which would never
+     * end at hi = UINT64_MAX */
     const uint64_t lo = G / q, hi = tr_div_ceil(G, q);
-    for (uint64_t other = lo ? lo : 1; other <= hi; other++) {
+    const uint64_t other[2] = {lo ? lo : 1, hi};
+    for (int i = 0; i < 2; i++) {
+        if (i && other[1] == other[0])
+            break;
         if (known_is_micro)
-            add(pool, known, other, R);
+            add(pool, known, other[i], R);
         else
-            add(pool, other, known, R);
+            add(pool, other[i], known, R);
     }
 }
 

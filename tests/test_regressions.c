@@ -136,6 +136,269 @@ static void test_regression_search_duplicates_only_of_tried_candidates(void **st
     assert_int_equal(s.feasible, 8);
 }
 
+/* Found by the plan fuzz target: plan_suggest() looped over every value
+ * between floor and ceil of G / q with `other <= hi`, which never ends for
+ * hi = UINT64_MAX (G = UINT64_MAX, micro_batch 1, one replica). */
+static void test_regression_suggest_terminates_at_uint64_max(void **state)
+{
+    (void)state;
+    trainest_plan_request rq = tu_request(1000, UINT64_MAX, 1, 0, 1);
+    trainest_plan_suggestion s[4];
+    s[0].struct_size = sizeof s[0];
+    uint32_t n = 0;
+    assert_int_equal(trainest_plan_suggest(s, 4, &n, &rq), TRAINEST_OK);
+    for (uint32_t i = 0; i < n; i++)
+        assert_true(s[i].global_batch > 0);
+}
+
+/* Found by the calibrate and memory fuzz targets under ASan: an element
+ * whose struct_size exceeds the stride was read up to its own size before
+ * the size was compared with the stride, past the end of the array. */
+static void test_regression_fit_element_larger_than_stride(void **state)
+{
+    (void)state;
+    /* two observations of the stride's size, then room for nothing more:
+     * the second claims 8 bytes more than the stride */
+    unsigned char buf[2 * sizeof(trainest_step_observation)];
+    trainest_step_observation ob;
+    memset(&ob, 0, sizeof ob);
+    ob.struct_size = sizeof ob;
+    ob.micro_batch = 8;
+    ob.grad_accum_steps = 1;
+    ob.step_s = 0.1;
+    memcpy(buf, &ob, sizeof ob);
+    ob.micro_batch = 16;
+    ob.step_s = 0.2;
+    ob.struct_size = sizeof ob + 8;
+    memcpy(buf + sizeof ob, &ob, sizeof ob);
+    trainest_step_fit f;
+    f.struct_size = sizeof f;
+    assert_int_equal(trainest_step_calibrate(&f, (const trainest_step_observation *)(void *)buf, 2, NULL),
+                     TRAINEST_E_STRUCT_SIZE);
+    assert_int_equal(f.invalid_index, 1);
+    unsigned char pbuf[2 * sizeof(trainest_memory_point)];
+    trainest_memory_point pt = {sizeof pt, 0, 8, 10000};
+    memcpy(pbuf, &pt, sizeof pt);
+    pt.micro_batch = 16;
+    pt.peak_bytes = 20000;
+    pt.struct_size = sizeof pt + 8;
+    memcpy(pbuf + sizeof pt, &pt, sizeof pt);
+    trainest_memory_fit mf;
+    mf.struct_size = sizeof mf;
+    assert_int_equal(trainest_memory_calibrate(&mf, (const trainest_memory_point *)(void *)pbuf, 2),
+                     TRAINEST_E_STRUCT_SIZE);
+    assert_int_equal(mf.invalid_index, 1);
+}
+
+/* Found by the search fuzz target under ASan: the result heap copied whole
+ * 0.5 results (96 bytes) at a 0.3 caller's stride (80), overlapping
+ * elements and writing 16 bytes past the array. */
+static void test_regression_search_results_of_the_0_3_size(void **state)
+{
+    (void)state;
+    trainest_plan_request prq = tu_request(1000, 0, 0, 0, 1);
+    trainest_estimate_request erq;
+    trainest_estimate_request_init(&erq, sizeof erq);
+    erq.per_sample_s = 0.001;
+    erq.fixed_s = 0.01;
+    trainest_memory_request mrq;
+    trainest_memory_request_init(&mrq, sizeof mrq);
+    trainest_search_request sr;
+    trainest_search_request_init(&sr, sizeof sr);
+    sr.global_batch_min = 8;
+    sr.global_batch_max = 16;
+    sr.max_devices = 2;
+    enum { OLD = 80, N = 4 };
+    unsigned char old[OLD * N + 32];
+    memset(old, 0xEE, sizeof old);
+    const uint32_t size = OLD;
+    memcpy(old, &size, sizeof size);
+    trainest_search s;
+    s.struct_size = sizeof s;
+    uint32_t n = 0;
+    assert_int_equal(trainest_search_run(&s, (trainest_search_result *)(void *)old, N, &n, &prq, &erq,
+                                         &mrq, &sr),
+                     TRAINEST_OK);
+    assert_int_equal(n, N);
+    for (size_t i = OLD * N; i < sizeof old; i++)
+        assert_int_equal(old[i], 0xEE); /* nothing past the array */
+    /* the same plans, in the same order, as a 0.5 caller gets */
+    trainest_search_result now[N];
+    now[0].struct_size = sizeof now[0];
+    assert_int_equal(trainest_search_run(&s, now, N, &n, &prq, &erq, &mrq, &sr), TRAINEST_OK);
+    for (uint32_t i = 0; i < N; i++) {
+        trainest_search_result r;
+        memset(&r, 0, sizeof r);
+        memcpy(&r, old + (size_t)i * OLD, OLD);
+        assert_int_equal(r.struct_size, OLD);
+        assert_int_equal(r.global_batch, now[i].global_batch);
+        assert_int_equal(r.micro_batch, now[i].micro_batch);
+        assert_int_equal(r.data_parallel, now[i].data_parallel);
+        assert_true(r.total_s == now[i].total_s);
+    }
+    /* a layout search needs results that can hold the layout */
+    sr.max_tensor_parallel = 2;
+    assert_int_equal(trainest_search_run(&s, (trainest_search_result *)(void *)old, N, &n, &prq, &erq,
+                                         &mrq, &sr),
+                     TRAINEST_E_STRUCT_SIZE);
+}
+
+/* Found by the search fuzz target: TP * PP over powers of two wrapped to 0
+ * (TP 2, PP 2^63 with max_devices >= 2^63) and max_devices / (TP * PP)
+ * divided by zero. */
+static void test_regression_search_layout_product_wraps(void **state)
+{
+    (void)state;
+    trainest_plan_request prq = tu_request(1000, 0, 0, 0, 1);
+    trainest_estimate_request erq;
+    trainest_estimate_request_init(&erq, sizeof erq);
+    erq.per_sample_s = 0.001;
+    trainest_memory_request mrq;
+    trainest_memory_request_init(&mrq, sizeof mrq);
+    trainest_search_request sr;
+    trainest_search_request_init(&sr, sizeof sr);
+    prq.seq_len_tokens = 128; /* what tensor- and pipeline-parallel traffic needs */
+    prq.hidden = 64;
+    prq.layers = UINT64_C(1) << 63; /* every power of two divides it */
+    erq.bus_bytes_per_s = 1e11;
+    sr.global_batch_min = 1;
+    sr.max_devices = UINT64_MAX;
+    sr.max_tensor_parallel = 2;
+    sr.max_pipeline_parallel = UINT64_MAX;
+    trainest_search s;
+    s.struct_size = sizeof s;
+    uint32_t n = 0;
+    assert_int_equal(trainest_search_run(&s, NULL, 0, &n, &prq, &erq, &mrq, &sr), TRAINEST_OK);
+    /* G = 1: one candidate per layout with R = 1: 64 PPs for TP 1, 63 for TP 2 */
+    assert_int_equal(s.candidates_evaluated, 64 + 63);
+}
+
+/* Found by the failure fuzz target: a subnormal MTBF made the failure rate
+ * infinite and the job MTBF 0, which reads as "nothing fails": OK with no
+ * failure cost at all. */
+static void test_regression_failure_subnormal_mtbf(void **state)
+{
+    (void)state;
+    trainest_failure_request rq;
+    trainest_failure_request_init(&rq, sizeof rq);
+    rq.work_s = 3600;
+    rq.devices = 1000;
+    rq.checkpoint_write_s = 10;
+    rq.mtbf_hours_per_device = 1e-310;
+    trainest_failure f;
+    f.struct_size = sizeof f;
+    assert_int_equal(trainest_failure_compute(&f, &rq), TRAINEST_E_OUT_OF_RANGE);
+    assert_int_equal(f.invalid_field, TRAINEST_FIELD_MTBF_HOURS_PER_DEVICE);
+    rq.mtbf_hours_per_device = 0;
+    rq.devices_per_node = 8;
+    rq.mtbf_hours_per_node = 1e-310;
+    assert_int_equal(trainest_failure_compute(&f, &rq), TRAINEST_E_OUT_OF_RANGE);
+    assert_int_equal(f.invalid_field, TRAINEST_FIELD_MTBF_HOURS_PER_NODE);
+}
+
+/* Found by the ETA fuzz target: when the failure model refused the rest of
+ * the run, the report returned an undocumented status and kept its partial
+ * values instead of zeroing them. */
+static void test_regression_eta_report_failure_model_error_zeroes(void **state)
+{
+    (void)state;
+    trainest_eta_config c;
+    trainest_eta_config_init(&c, sizeof c);
+    c.total_steps = 1000000;
+    c.job_mtbf_s = 1;
+    c.checkpoint_interval_s = 1e6; /* never checkpoints against a 1 s MTBF */
+    c.checkpoint_write_s = 1;
+    trainest_eta e;
+    assert_int_equal(trainest_eta_init(&e, sizeof e, &c), TRAINEST_OK);
+    assert_int_equal(trainest_eta_update(&e, 1.0, 1), TRAINEST_OK);
+    trainest_eta_report r;
+    memset(&r, 0x77, sizeof r);
+    r.struct_size = sizeof r;
+    assert_int_equal(trainest_eta_report_compute(&r, &e, 0), TRAINEST_E_OUT_OF_RANGE);
+    assert_int_equal(r.invalid_field, TRAINEST_FIELD_CHECKPOINT_INTERVAL_S);
+    trainest_eta_report zero;
+    memset(&zero, 0, sizeof zero);
+    zero.struct_size = sizeof zero;
+    zero.invalid_field = r.invalid_field;
+    assert_memory_equal(&r, &zero, sizeof r);
+}
+
+/* Found through the CLI (review of its layout flags): with activations
+ * from the model shape, memory_for_plan() split the model states by TP
+ * only, not TP x PP: 175e9 parameters at TP 8, PP 16 gave 43.75 GB of
+ * weights per GPU instead of 2.73 GB. */
+static void test_regression_memory_states_split_by_pipeline_too(void **state)
+{
+    (void)state;
+    trainest_memory_request mrq;
+    trainest_memory_request_init(&mrq, sizeof mrq);
+    mrq.params = 175000000000;
+    mrq.zero_stage = 1;
+    trainest_plan_request prq = tu_request(1000000, 1536, 1, 0, 1);
+    prq.devices = 1024;
+    prq.tensor_parallel = 8;
+    prq.pipeline_parallel = 16;
+    prq.layers = 96;
+    prq.hidden = 12288;
+    prq.attention_heads = 96;
+    prq.seq_len_tokens = 2048;
+    trainest_memory m;
+    m.struct_size = sizeof m;
+    assert_int_equal(trainest_memory_for_plan(&m, &mrq, &prq), TRAINEST_OK);
+    assert_int_equal(m.weights_bytes, 175000000000 / 128 * 2);
+}
+
+/* Found through the CLI: the critical batch capped the micro-batch with the
+ * memory of the whole model on one device, so a 70B model at TP 8 that fits
+ * in 17.6 GB per GPU "did not fit" (OUT_OF_RANGE on device memory). */
+static void test_regression_critical_memory_follows_layout(void **state)
+{
+    (void)state;
+    trainest_plan_request prq = tu_request(1000000, 512, 1, 0, 1);
+    prq.devices = 64;
+    prq.tensor_parallel = 8;
+    prq.layers = 80;
+    prq.hidden = 8192;
+    prq.seq_len_tokens = 4096;
+    trainest_estimate_request erq;
+    trainest_estimate_request_init(&erq, sizeof erq);
+    erq.per_sample_s = 0.5;
+    erq.bus_bytes_per_s = 2e11;
+    trainest_memory_request mrq;
+    trainest_memory_request_init(&mrq, sizeof mrq);
+    mrq.params = 70000000000;
+    mrq.zero_stage = 3;
+    mrq.activation_bytes_per_sample = 1000000000;
+    mrq.device_memory_bytes = 80000000000;
+    trainest_critical_request crq;
+    trainest_critical_request_init(&crq, sizeof crq);
+    crq.noise_scale = 1000;
+    crq.min_steps = 1000;
+    trainest_critical c;
+    c.struct_size = sizeof c;
+    assert_int_equal(trainest_critical_compute(&c, &prq, &erq, &mrq, &crq), TRAINEST_OK);
+}
+
+/* Found through the CLI: for an interleaved pipeline, plan_suggest()
+ * offered nothing, since no candidate had a multiple of PP micro-batches
+ * per step. */
+static void test_regression_suggest_interleaved_pipeline(void **state)
+{
+    (void)state;
+    trainest_plan_request rq = tu_request(1000, 64, 16, 0, 1);
+    rq.devices = 8;
+    rq.pipeline_parallel = 4;
+    rq.virtual_stages = 2;
+    trainest_plan_suggestion s[4];
+    s[0].struct_size = sizeof s[0];
+    uint32_t n = 0;
+    assert_int_equal(trainest_plan_suggest(s, 4, &n, &rq), TRAINEST_OK);
+    assert_true(n >= 2);
+    assert_int_equal(s[0].global_batch, 64);
+    assert_int_equal(s[0].micro_batch, 8);
+    assert_int_equal(s[0].grad_accum_steps, 4);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -145,6 +408,15 @@ int main(void)
         cmocka_unit_test(test_regression_memory_with_zero_micro_batch),
         cmocka_unit_test(test_regression_failure_single_segment_ignores_write_time),
         cmocka_unit_test(test_regression_search_duplicates_only_of_tried_candidates),
+        cmocka_unit_test(test_regression_suggest_terminates_at_uint64_max),
+        cmocka_unit_test(test_regression_fit_element_larger_than_stride),
+        cmocka_unit_test(test_regression_search_results_of_the_0_3_size),
+        cmocka_unit_test(test_regression_search_layout_product_wraps),
+        cmocka_unit_test(test_regression_failure_subnormal_mtbf),
+        cmocka_unit_test(test_regression_eta_report_failure_model_error_zeroes),
+        cmocka_unit_test(test_regression_memory_states_split_by_pipeline_too),
+        cmocka_unit_test(test_regression_critical_memory_follows_layout),
+        cmocka_unit_test(test_regression_suggest_interleaved_pipeline),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

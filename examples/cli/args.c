@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,14 +33,18 @@ int parse_u64(const char *s, uint64_t *out)
     if (!s || !*s)
         return PARSE_EMPTY;
     uint64_t v = 0;
+    bool too_large = false; /* decided only once the whole text is known to be a number */
     for (const char *p = s; *p; p++) {
         if (!is_digit(*p))
             return PARSE_SYNTAX;
         const uint64_t d = (uint64_t)(*p - '0');
-        if (v > (UINT64_MAX - d) / 10)
-            return PARSE_RANGE;
-        v = v * 10 + d;
+        if (too_large || v > (UINT64_MAX - d) / 10)
+            too_large = true;
+        else
+            v = v * 10 + d;
     }
+    if (too_large)
+        return PARSE_RANGE;
     *out = v;
     return PARSE_OK;
 }

@@ -140,7 +140,9 @@ static void do_report(struct shadow *sh, uint32_t out_size, double now)
         if (!sh->tampered)
             FZ_SCHECK(what, "documented-status",
                       st_b == TRAINEST_OK || (st_b == TRAINEST_E_NOT_FINITE && !isfinite(now)) ||
-                          st_b == TRAINEST_E_OVERFLOW,
+                          st_b == TRAINEST_E_OVERFLOW ||
+                          /* the failure model's, documented since the fuzzer found it */
+                          (st_b == TRAINEST_E_OUT_OF_RANGE && sh->cfg.job_mtbf_s > 0),
                       "status %s (invalid_field %u) for now %g: not a documented status of this call",
                       trainest_status_name(st_b), (unsigned)((const trainest_eta_report *)(const void *)out_b)->invalid_field, now);
     }
