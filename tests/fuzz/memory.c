@@ -332,4 +332,21 @@ static void fz_seeds(void)
     m.params = 1000;
     m.activation_bytes_per_sample = 10;
     seed("regress-overread-element-struct-size", &m, &p, 1, 1, measured, 2, 1);
+
+    /* micro-batches in flight held * (PP v + PP - 1) / (PP v) with PP 2^24,
+     * v 2^35 (interleaved): the numerator wrapped in 64 bits, in flight read
+     * 1/2048 and the activations were underestimated (fixed in 722f899) */
+    trainest_memory_request_init(&m, sizeof m);
+    trainest_plan_request_init(&p, sizeof p);
+    m.activation_bytes_per_sample = 65536;
+    m.device_memory_bytes = 50331648;
+    p.preset = TRAINEST_PRESET_MEGATRON;
+    p.samples = 300000000;
+    p.global_batch = 6 * (UINT64_C(1) << 24);
+    p.micro_batch = 1;
+    p.tensor_parallel = 8;
+    p.pipeline_parallel = UINT64_C(1) << 24;
+    p.virtual_stages = UINT64_C(1) << 35;
+    p.seq_len_tokens = 2048;
+    seed("regress-in-flight-wrap", &m, &p, 1, 1, measured, 0, 0);
 }
