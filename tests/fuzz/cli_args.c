@@ -297,6 +297,7 @@ static void fz_seeds(void)
     value("seed-double-huge", "1e309");
     value("seed-double-junk", "0x1p3");
     value("seed-enum", "hf-legacy");
+    /* PARSE_RANGE for junk after overflowing digits (fixed in 722f899) */
     value("regress-u64-overflow-then-junk", "18446744073709551616x");
     csv("seed-observations", 128, 64, 255, 0,
         "\xEF\xBB\xBF# measured on 8 x H200\n"

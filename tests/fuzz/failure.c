@@ -143,7 +143,8 @@ static void fz_seeds(void)
     r.checkpoint_write_s = 4.9406564584124654e-324;
     seed("seed-extremes", &r, 0);
     /* devices / (mtbf * 3600) overflows to inf, M = 1 / inf = 0 reads as
-     * "nothing fails": a run that never finishes is reported as failure-free */
+     * "nothing fails": a run that never finishes was reported as failure-free
+     * (fixed in 722f899) */
     trainest_failure_request_init(&r, sizeof r);
     r.work_s = 1000;
     r.devices = 1;
