@@ -55,10 +55,20 @@ static void check_failure(const trainest_failure *f, const trainest_failure_requ
                                              f->expected_total_s == base && f->p90_total_s == base,
                   "no MTBF given, but job_mtbf_s %g, interruptions %g", f->job_mtbf_s,
                   f->expected_interruptions);
-    else
-        FZ_SCHECK(what, "mtbf-given-fails", f->job_mtbf_s > 0,
+    else {
+        /* failures per second; an MTBF so long that this underflows to 0
+         * means nothing fails within double precision */
+        const uint64_t per_node = rq->devices_per_node ? rq->devices_per_node : 1;
+        const double nodes = (double)(rq->devices / per_node + (rq->devices % per_node != 0));
+        double rate = 0;
+        if (rq->mtbf_hours_per_device > 0)
+            rate += (double)rq->devices / (rq->mtbf_hours_per_device * 3600);
+        if (rq->mtbf_hours_per_node > 0)
+            rate += nodes / (rq->mtbf_hours_per_node * 3600);
+        FZ_SCHECK(what, "mtbf-given-fails", f->job_mtbf_s > 0 || rate == 0,
                   "an MTBF is given (device %g h, node %g h), but job_mtbf_s is 0: nothing fails",
                   rq->mtbf_hours_per_device, rq->mtbf_hours_per_node);
+    }
     if (rq->checkpoint_interval_s > 0 && f->checkpoints)
         FZ_SCHECK(what, "interval-kept", f->checkpoint_interval_s == rq->checkpoint_interval_s,
                   "checkpoint_interval_s %.17g, %.17g given", f->checkpoint_interval_s, rq->checkpoint_interval_s);
@@ -151,4 +161,9 @@ static void fz_seeds(void)
     r.checkpoint_write_s = 1;
     r.mtbf_hours_per_device = 1e-320;
     seed("regress-subnormal-mtbf-reads-as-no-failures", &r, 0);
+    /* the other end: an MTBF so long that the rate underflows to 0 is
+     * "nothing fails", correctly */
+    r.mtbf_hours_per_device = 1.38e306;
+    r.mtbf_hours_per_node = 1.38e306;
+    seed("seed-mtbf-beyond-double-range", &r, 0);
 }
