@@ -22,7 +22,6 @@
 #define MAX_POINTS 65536u
 #define IRLS_ITERATIONS 60
 
-
 int trainest_priv_memory_check(const trainest_memory_request *rq, uint32_t *field)
 {
     if (rq->zero_stage > 3)
