@@ -939,9 +939,11 @@ TRAINEST_API int trainest_memory_calibrate(trainest_memory_fit *out, const train
  * not divide G. Candidates that fit the memory budget (and the plan
  * request's max_micro_batch, if set) are timed with the estimate request.
  * The best are returned in ascending order of total_s, ties broken by more
- * headroom, then smaller global batch, fewer replicas and smaller
- * micro-batch: a total order, so the result does not depend on the order of
- * enumeration. The plan request's micro_batch, grad_accum_steps,
+ * headroom, then smaller global batch, fewer replicas, smaller tensor
+ * parallel, smaller pipeline parallel and smaller micro-batch: a total
+ * order, so the result does not depend on the order of enumeration. Model
+ * states that overflow 2^64 - 1 bytes on too few replicas reject those
+ * candidates as overflow (a larger R may fit; since 0.5.0). The plan request's micro_batch, grad_accum_steps,
  * data_parallel, devices, tensor_parallel and pipeline_parallel are ignored:
  * the search chooses them (TP and PP over powers of two up to the search
  * request's limits, since 0.5.0); its virtual_stages and model shape are

@@ -21,6 +21,7 @@ struct search_ctx {
     uint64_t micro_cap; /* the plan request's max_micro_batch, 0 = none */
     /* per layout, recomputed when it changes */
     uint64_t R, tp, pp, v, static_bytes, budget;
+    bool static_overflow; /* the layout's model states overflow: every candidate does */
     struct tr_mem_shape shape; /* activations; in flight set per candidate */
     struct tr_step_model sm;
     bool sm_valid;
@@ -51,7 +52,7 @@ static void put(struct search_ctx *c, uint32_t i, const trainest_search_result *
     memcpy(c->results + (size_t)i * c->stride, r, held_bytes(c));
 }
 
-/* A total order: faster, then more headroom, then smaller G, R, m. */
+/* A total order: faster, then more headroom, then smaller G, R, TP, PP, m. */
 static bool better(const trainest_search_result *x, const trainest_search_result *y)
 {
     if (x->total_s != y->total_s)
@@ -159,8 +160,13 @@ static int set_layout(struct search_ctx *c, uint64_t R, uint64_t tp, uint64_t pp
     trainest_memory mem;
     mem.struct_size = sizeof mem;
     int st = trainest_priv_memory_for(&mem, c->mrq, &c->shape, 0, R, field);
-    if (st)
+    /* Static bytes beyond 2^64 - 1 at this R (too few replicas to shard
+     * over) make its candidates overflow; a larger R may still fit. */
+    c->static_overflow = st == TRAINEST_E_OVERFLOW && *field == TRAINEST_FIELD_MEMORY_PARAMS;
+    if (st && !c->static_overflow)
         return st;
+    if (c->static_overflow)
+        *field = TRAINEST_FIELD_NONE;
     c->R = R;
     c->tp = tp;
     c->pp = pp;
@@ -205,7 +211,7 @@ static void candidate(struct search_ctx *c, uint64_t G, uint64_t G_prev, uint64_
     bool act_overflow = false;
     const uint64_t act = trainest_priv_activation_bytes(&shape, m, &act_overflow);
     uint64_t total;
-    if (act_overflow || tr_add_overflow(c->static_bytes, act, &total)) {
+    if (c->static_overflow || act_overflow || tr_add_overflow(c->static_bytes, act, &total)) {
         s->rejected_overflow++;
         return;
     }

@@ -82,7 +82,12 @@ static void reference(struct ref *ref, const trainest_plan_request *prq,
                 nseen++;
                 trainest_memory mem;
                 mem.struct_size = sizeof mem;
-                assert_int_equal(trainest_memory_compute(&mem, mrq, m, R), TRAINEST_OK);
+                int mst = trainest_memory_compute(&mem, mrq, m, R);
+                if (mst == TRAINEST_E_OVERFLOW) {
+                    ref->counts.rejected_overflow++;
+                    continue;
+                }
+                assert_int_equal(mst, TRAINEST_OK);
                 if (!mem.fits || (prq->max_micro_batch && m > prq->max_micro_batch)) {
                     ref->counts.rejected_does_not_fit++;
                     continue;
@@ -142,7 +147,7 @@ static void check_search(const trainest_plan_request *prq, const trainest_estima
         assert_int_equal(s.rejected_not_divisible, ref.counts.rejected_not_divisible);
         assert_int_equal(s.rejected_does_not_fit, ref.counts.rejected_does_not_fit);
         assert_int_equal(s.rejected_no_steps, ref.counts.rejected_no_steps);
-        assert_int_equal(s.rejected_overflow, 0);
+        assert_int_equal(s.rejected_overflow, ref.counts.rejected_overflow);
         assert_int_equal(s.duplicates, ref.counts.duplicates);
         assert_int_equal(n, ref.n < caps[k] ? ref.n : caps[k]);
         for (uint32_t i = 0; i < n; i++) {
@@ -280,6 +285,43 @@ static void test_search_single_global_batch_from_plan(void **state)
     assert_true(res[0].memory_bytes <= 38000000);
 }
 
+/* Model states beyond 2^64 - 1 bytes on one or two replicas are those
+ * candidates' overflow, not the search's: ZeRO-3 over three or four fits. */
+static void test_search_counts_overflowing_layouts(void **state)
+{
+    (void)state;
+    trainest_plan_request prq;
+    trainest_estimate_request erq;
+    trainest_memory_request mrq;
+    trainest_search_request sr;
+    setup(&prq, &erq, &mrq, &sr);
+    mrq.params = UINT64_C(1) << 61; /* 2 + 2 + 12 bytes each: 2^65 bytes */
+    mrq.zero_stage = 3;
+    mrq.activation_bytes_per_sample = 1;
+    mrq.device_memory_bytes = UINT64_MAX;
+    mrq.headroom_ratio = 0;
+    sr.global_batch_min = 8;
+    sr.global_batch_max = 24;
+    check_search(&prq, &erq, &mrq, &sr);
+    trainest_search s;
+    trainest_search_result res[4];
+    uint32_t n;
+    s.struct_size = sizeof s;
+    res[0].struct_size = sizeof res[0];
+    assert_int_equal(trainest_search_run(&s, res, 4, &n, &prq, &erq, &mrq, &sr), TRAINEST_OK);
+    assert_true(s.rejected_overflow > 0);
+    assert_true(n > 0);
+    for (uint32_t i = 0; i < n; i++)
+        assert_true(res[i].data_parallel >= 3);
+    /* on at most two devices nothing fits, and that is no error either */
+    sr.max_devices = 2;
+    check_search(&prq, &erq, &mrq, &sr);
+    assert_int_equal(trainest_search_run(&s, res, 4, &n, &prq, &erq, &mrq, &sr), TRAINEST_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(s.feasible, 0);
+    assert_int_equal(s.invalid_field, TRAINEST_FIELD_NONE);
+}
+
 static void test_search_bad_requests(void **state)
 {
     (void)state;
@@ -375,6 +417,7 @@ int main(void)
         cmocka_unit_test(test_search_equals_brute_force_presets),
         cmocka_unit_test(test_search_ties_are_broken_deterministically),
         cmocka_unit_test(test_search_single_global_batch_from_plan),
+        cmocka_unit_test(test_search_counts_overflowing_layouts),
         cmocka_unit_test(test_search_bad_requests),
         cmocka_unit_test(test_search_result_stride),
     };
