@@ -1322,9 +1322,12 @@ typedef struct trainest_layout_suggestion {
 /**
  * @brief List the valid device layouts nearest to a request.
  *
- * Keeps the devices and moves TP or PP to the nearest divisors, or keeps TP
- * and PP and moves the devices to the nearest multiples of TP * PP (and of
- * PP * virtual_stages dividing the layers, when they are known). Ranked by
+ * Keeps the devices and moves TP or PP (or both) to the nearest values the
+ * model shape allows (TP dividing devices / PP, hidden and attention_heads;
+ * PP dividing devices / TP and layers / virtual_stages; PP >= 2 when
+ * interleaving), or keeps TP and PP and moves the devices to the nearest
+ * multiples of TP * PP. Every suggestion passes the planner's layout
+ * checks. Ranked by
  * distance_ratio, then devices, TP, PP ascending. The array's stride is
  * out[0].struct_size. The repair is of the layout only: the batch may still
  * not split over the new data-parallel size; trainest_plan_suggest() on the

@@ -24,6 +24,17 @@ static inline uint64_t tr_div_ceil(uint64_t a, uint64_t b)
     return a / b + (a % b != 0);
 }
 
+/* Greatest common divisor; gcd(a, 0) = a, so 0 stands for "no constraint". */
+static inline uint64_t tr_gcd(uint64_t a, uint64_t b)
+{
+    while (b) {
+        const uint64_t r = a % b;
+        a = b;
+        b = r;
+    }
+    return a;
+}
+
 /* Largest divisor d of n (n >= 1) with d <= bound (bound >= 1). */
 uint64_t trainest_priv_divisor_at_most(uint64_t n, uint64_t bound);
 

@@ -70,29 +70,39 @@ int trainest_layout_suggest(trainest_layout_suggestion *out, uint32_t capacity, 
         devices = 0;
     if (!rq.devices && devices && tr_mul_overflow(devices, pp, &devices))
         devices = 0;
+    /* What the model shape allows: TP divides the hidden size and the
+     * heads, PP * virtual_stages divides the layers (0 = no constraint). */
+    const uint64_t v = rq.virtual_stages ? rq.virtual_stages : 1;
+    const uint64_t tp_shape = tr_gcd(rq.hidden, rq.attention_heads);
+    const uint64_t pp_shape = rq.layers && rq.layers % v == 0 ? rq.layers / v : rq.layers ? 1 : 0;
+    /* interleaving needs a pipeline: aim PP at 2 at least */
+    const uint64_t pp_aim = v > 1 && pp < 2 ? 2 : pp;
     struct pool pool;
     pool.n = 0;
     if (devices) {
-        /* keep the devices: TP or PP to the nearest divisors */
+        /* keep the devices: TP or PP to the nearest divisors the shape allows */
         uint64_t d[2];
         if (devices % pp == 0) {
-            near(devices / pp, tp, d);
+            near(tr_gcd(devices / pp, tp_shape), tp, d);
             add(&pool, devices, d[0], pp);
             add(&pool, devices, d[1], pp);
         }
         if (devices % tp == 0) {
-            near(devices / tp, pp, d);
+            near(tr_gcd(devices / tp, pp_shape), pp_aim, d);
             add(&pool, devices, tp, d[0]);
             add(&pool, devices, tp, d[1]);
         }
-        /* both moved: the nearest divisors of the devices for each */
+        /* both moved: the nearest allowed TP, then the nearest allowed PP
+         * on what it leaves */
         uint64_t t2[2], p2[2];
-        near(devices, tp, t2);
-        near(devices, pp, p2);
-        for (int i = 0; i < 2; i++)
-            for (int j = 0; j < 2; j++)
-                if (t2[i] && p2[j] && devices % t2[i] == 0 && (devices / t2[i]) % p2[j] == 0)
-                    add(&pool, devices, t2[i], p2[j]);
+        near(tr_gcd(devices, tp_shape), tp, t2);
+        for (int i = 0; i < 2; i++) {
+            if (!t2[i])
+                continue;
+            near(tr_gcd(devices / t2[i], pp_shape), pp_aim, p2);
+            add(&pool, devices, t2[i], p2[0]);
+            add(&pool, devices, t2[i], p2[1]);
+        }
     }
     /* keep TP and PP: the devices to the nearest multiples of TP * PP */
     uint64_t model;

@@ -192,6 +192,94 @@ static void test_layout_suggest_repairs(void **state)
     assert_int_equal(n, 0);
 }
 
+static double rel_change(uint64_t v, uint64_t want)
+{
+    return (v > want ? (double)(v - want) : (double)(want - v)) / (double)want;
+}
+
+/* A layout the model shape forbids (layers over PP, hidden size or heads
+ * over TP) is repaired too. Exhaustively over small requests: every
+ * suggestion plans, they come in order, and the first is at least as near
+ * as the best valid layout on the same devices that moves TP or PP alone
+ * (found by brute force). */
+static void test_layout_suggest_repairs_the_model_shape(void **state)
+{
+    (void)state;
+    static const uint64_t layers[] = {0, 6, 10, 12}, hidden[] = {0, 12, 20}, heads[] = {0, 6, 8};
+    unsigned repaired = 0;
+    for (uint64_t devices = 1; devices <= 24; devices++)
+        for (uint64_t tp = 1; tp <= 6; tp++)
+            for (uint64_t pp = 1; pp <= 6; pp++)
+                for (uint64_t v = 1; v <= 2; v++)
+                    for (size_t il = 0; il < 4; il++)
+                        for (size_t ih = 0; ih < 3; ih++)
+                            for (size_t ia = 0; ia < 3; ia++) {
+                                trainest_plan_request rq = layout(devices, tp, pp);
+                                rq.virtual_stages = v;
+                                rq.layers = layers[il];
+                                rq.hidden = hidden[ih];
+                                rq.attention_heads = heads[ia];
+                                /* whole rounds for every PP up to 24 (the
+                                 * interleaved rule is the batch's, not the layout's) */
+                                rq.samples = UINT64_C(10000000000000);
+                                rq.grad_accum_steps = UINT64_C(5354228880); /* lcm(1..24) */
+                                trainest_plan p;
+                                if (tu_plan(&p, &rq) != TRAINEST_E_BAD_LAYOUT)
+                                    continue;
+                                trainest_layout_suggestion s[16];
+                                uint32_t n = 0;
+                                s[0].struct_size = sizeof s[0];
+                                assert_int_equal(trainest_layout_suggest(s, 16, &n, &rq), TRAINEST_OK);
+                                for (uint32_t i = 0; i < n; i++) {
+                                    trainest_plan_request ok = rq;
+                                    ok.devices = s[i].devices;
+                                    ok.tensor_parallel = s[i].tensor_parallel;
+                                    ok.pipeline_parallel = s[i].pipeline_parallel;
+                                    assert_int_equal(tu_plan(&p, &ok), TRAINEST_OK);
+                                    if (i)
+                                        assert_true(s[i - 1].distance_ratio <= s[i].distance_ratio);
+                                }
+                                /* the brute-force nearest one-coordinate move on these devices */
+                                double best = -1;
+                                for (uint64_t x = 1; x <= devices; x++)
+                                    for (int moved = 0; moved < 2; moved++) {
+                                        trainest_plan_request t = rq;
+                                        if (moved == 0)
+                                            t.tensor_parallel = x;
+                                        else
+                                            t.pipeline_parallel = x;
+                                        if (tu_plan(&p, &t) != TRAINEST_OK)
+                                            continue;
+                                        const double d = moved == 0 ? rel_change(x, tp) : rel_change(x, pp);
+                                        if (best < 0 || d < best)
+                                            best = d;
+                                    }
+                                if (best >= 0) {
+                                    assert_true(n > 0);
+                                    assert_true(s[0].distance_ratio <= best + 1e-12);
+                                    repaired++;
+                                }
+                            }
+    assert_true(repaired > 1000); /* the property was exercised */
+    /* the cases that once had no suggestion */
+    trainest_layout_suggestion s[8];
+    uint32_t n = 0;
+    s[0].struct_size = sizeof s[0];
+    trainest_plan_request rq = layout(8, 1, 4);
+    rq.layers = 10;
+    assert_int_equal(trainest_layout_suggest(s, 8, &n, &rq), TRAINEST_OK);
+    assert_true(n >= 1);
+    assert_int_equal(s[0].devices, 8);
+    assert_int_equal(s[0].pipeline_parallel, 2);
+    assert_int_equal(s[0].changed, TRAINEST_CHANGED_PIPELINE_PARALLEL);
+    rq = layout(8, 4, 1);
+    rq.hidden = 1002;
+    assert_int_equal(trainest_layout_suggest(s, 8, &n, &rq), TRAINEST_OK);
+    assert_true(n >= 1);
+    assert_int_equal(s[0].tensor_parallel, 2);
+    assert_int_equal(s[0].devices, 8);
+}
+
 /* Interleaved pipelines need whole rounds of PP micro-batches per step.
  * Exhaustively over small requests that fail only on that rule: every
  * suggestion plans, and whenever some micro-batch keeps the global batch
@@ -751,6 +839,7 @@ int main(void)
         cmocka_unit_test(test_layout_model_shape_must_split),
         cmocka_unit_test(test_layout_megatron_microbatches),
         cmocka_unit_test(test_layout_suggest_repairs),
+        cmocka_unit_test(test_layout_suggest_repairs_the_model_shape),
         cmocka_unit_test(test_plan_suggest_interleaved_rounds),
         cmocka_unit_test(test_pipeline_1f1b_and_interleaved),
         cmocka_unit_test(test_tensor_parallel_communication),
