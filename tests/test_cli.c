@@ -1654,6 +1654,54 @@ static void test_plan_layout_keys(void **state)
     run_free(&r);
 }
 
+/* A layout the model shape rejects gets a repair on the same devices, and
+ * an estimate or memory model missing part of the shape says what is
+ * missing, with no plan "repair" that changes nothing. */
+static void test_model_shape_errors(void **state)
+{
+    (void)state;
+    struct run r = RUN("plan", "--samples", "1000", "--global-batch", "64", "--micro-batch", "8",
+                       "--total-devices", "8", "--pipeline-parallel", "4", "--layers", "10");
+    assert_int_equal(r.rc, CLI_EXIT_FAILURE);
+    assert_contains(r.err, "check --layers");
+    assert_contains(r.err, "nearest valid layouts:");
+    assert_contains(r.err, "pipeline parallel");
+    assert_null(strstr(r.err, "no valid layout found nearby"));
+    run_free(&r);
+
+    r = RUN("estimate", "--samples", "1000", "--global-batch", "64", "--micro-batch", "8",
+            "--total-devices", "4", "--pipeline-parallel", "2", "--per-sample-s", "0.1",
+            "--seq-len", "1024");
+    assert_int_equal(r.rc, CLI_EXIT_FAILURE);
+    assert_contains(r.err, "TRAINEST_E_UNDERSPECIFIED");
+    assert_contains(r.err, "a value it needs is missing");
+    assert_contains(r.err, "check --hidden");
+    assert_contains(r.err, "hint: tensor- and pipeline-parallel time needs the model shape");
+    assert_null(strstr(r.err, "nearest valid plans"));
+    assert_null(strstr(r.err, "for a plan, two of"));
+    run_free(&r);
+
+    r = RUN("estimate", "--samples", "1000", "--global-batch", "64", "--micro-batch", "8",
+            "--total-devices", "4", "--pipeline-parallel", "2", "--per-sample-s", "0.1",
+            "--seq-len", "1024", "--json");
+    assert_int_equal(r.rc, CLI_EXIT_FAILURE);
+    assert_true(jc_valid(r.out));
+    assert_key_string(r.out, "error", "TRAINEST_E_UNDERSPECIFIED");
+    assert_key_string(r.out, "field", "hidden");
+    assert_null(jc_member(r.out, "suggestions"));
+    run_free(&r);
+
+    r = RUN("estimate", "--samples", "1000", "--global-batch", "64", "--micro-batch", "8",
+            "--total-devices", "4", "--tensor-parallel", "2", "--hidden", "768", "--layers", "12",
+            "--seq-len", "1024", "--per-sample-s", "0.1", "--tp-bytes-per-s", "1e11",
+            "--device-memory-bytes", "80000000000", "--params", "100000000");
+    assert_int_equal(r.rc, CLI_EXIT_FAILURE);
+    assert_contains(r.err, "check --attention-heads");
+    assert_contains(r.err, "hint: activations per sample come from");
+    assert_null(strstr(r.err, "nearest valid plans"));
+    run_free(&r);
+}
+
 static void test_plan_bad_layout_lists_layouts(void **state)
 {
     (void)state;
@@ -3857,6 +3905,7 @@ int main(void)
         cmocka_unit_test(test_estimate_help_lists_every_flag),
         cmocka_unit_test(test_plan_layout_keys),
         cmocka_unit_test(test_plan_bad_layout_lists_layouts),
+        cmocka_unit_test(test_model_shape_errors),
         cmocka_unit_test(test_estimate_model_parallel_keys),
         cmocka_unit_test(test_estimate_model_parallel_errors),
         cmocka_unit_test(test_fit_memory_recovers_parameters),

@@ -210,7 +210,8 @@ static const struct flag flags[] = {
      "for the time"},
     {"pipeline-parallel", FLAG_U64, GROUP_LAYOUT, OPT(plan.pipeline_parallel), NULL,
      TRAINEST_FIELD_PIPELINE_PARALLEL, false, "PP",
-     "pipeline stages, each with layers / PP layers (default 1)"},
+     "pipeline stages, each with layers / PP layers (default 1); needs --hidden and "
+     "--seq-len for the time"},
     {"virtual-stages", FLAG_U64, GROUP_LAYOUT, OPT(plan.virtual_stages), NULL,
      TRAINEST_FIELD_VIRTUAL_STAGES, false, "V",
      "model chunks per device for the interleaved 1F1B schedule (default 1: plain 1F1B); "
@@ -1982,17 +1983,28 @@ int step_request(struct cli *c, const struct options *o, enum step_model model,
     return CLI_EXIT_OK;
 }
 
-/* Whether a field belongs to the plan request (its errors list repairs). */
+/* Whether the error is the batch plan's own: a plan-request field to blame
+ * and a request the planner itself rejects. Then the report lists repairs.
+ * An estimate or memory model that needs more of the plan request (the
+ * model shape for TP or PP, say) is reported as a missing value instead:
+ * the plan itself is fine and has nothing to repair. */
 static bool plan_field(uint32_t field)
 {
     return (field > TRAINEST_FIELD_STRUCT_SIZE && field <= TRAINEST_FIELD_ACCUM_TAIL) ||
            (field >= TRAINEST_FIELD_TENSOR_PARALLEL && field <= TRAINEST_FIELD_VOCAB);
 }
 
+static bool plan_to_blame(uint32_t field, const trainest_plan_request *rq)
+{
+    trainest_plan p;
+    p.struct_size = sizeof p;
+    return plan_field(field) && trainest_plan_compute(&p, rq) != TRAINEST_OK;
+}
+
 int estimate_error(struct cli *c, int status, uint32_t field, const struct options *o,
                    enum step_model model, const trainest_estimate_request *rq)
 {
-    if (plan_field(field))
+    if (plan_to_blame(field, &o->plan))
         return plan_error(c, status, field, &o->plan, given(o, "seq-len"));
     struct error_detail d;
     error_detail_init(&d);
@@ -2020,6 +2032,10 @@ int estimate_error(struct cli *c, int status, uint32_t field, const struct optio
         d.flag = "calibration";
         snprintf(d.hint, sizeof d.hint, "the calibration fitted %s = %.9g", fitted[i].name, v);
     }
+    if (status == TRAINEST_E_UNDERSPECIFIED && plan_field(field))
+        snprintf(d.hint, sizeof d.hint,
+                 "tensor- and pipeline-parallel time needs the model shape: --hidden and "
+                 "--seq-len, and --layers with tensor parallelism");
     return library_error(c, status, field, &d);
 }
 
@@ -2606,7 +2622,7 @@ static int run_tradeoff(struct cli *c, const struct options *o, enum step_model 
 /* The report of a library error about the memory model. */
 int memory_error(struct cli *c, int status, uint32_t field, const struct options *o)
 {
-    if (plan_field(field))
+    if (plan_to_blame(field, &o->plan))
         return plan_error(c, status, field, &o->plan, given(o, "seq-len"));
     struct error_detail d;
     error_detail_init(&d);
