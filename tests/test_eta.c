@@ -372,7 +372,7 @@ static void test_eta_init_names_the_field(void **state)
         }
         trainest_eta e;
         memset(&e, 0x5A, sizeof e);
-        print_message("%s\n", cases[i].what);
+        print_message("# %s\n", cases[i].what);
         assert_int_equal(trainest_eta_init(&e, sizeof e, &c), cases[i].status);
         assert_int_equal(e.invalid_field, cases[i].field);
         assert_int_equal(e.struct_size, sizeof e);
