@@ -84,6 +84,7 @@ static void test_noalloc_counter_sees_allocations(void **state)
     assert_int_equal(close_window(), 2);
 }
 
+/* Every exported function, inside one counting window. */
 static void test_noalloc_every_compute_path(void **state)
 {
     (void)state;
@@ -156,16 +157,47 @@ static void test_noalloc_every_compute_path(void **state)
     trainest_plan_request prq2;
     trainest_estimate_request erq2;
     trainest_memory_request mrq2;
+    trainest_failure_request frq2;
+    trainest_search_request srq2;
+    trainest_rampup_request rrq2;
+    trainest_critical_request crq2;
+    trainest_calibration_request calrq;
+    trainest_layout_suggestion lsug[8] = {{.struct_size = sizeof lsug[0]}};
+    trainest_plan_request mp = tu_request(100000, 0, 2, 4, 1);
+    mp.devices = 96; /* DP 3 */
+    mp.tensor_parallel = 8;
+    mp.pipeline_parallel = 4;
+    mp.layers = 32;
+    mp.hidden = 4096;
+    mp.attention_heads = 32;
+    mp.seq_len_tokens = 2048;
+    trainest_plan_request bad_layout = mp;
+    bad_layout.devices = 100;
+    trainest_memory mem_plan = {.struct_size = sizeof mem_plan};
+    trainest_memory_request mrq_plan;
+    trainest_memory_request_init(&mrq_plan, sizeof mrq_plan);
+    mrq_plan.params = 7000000000;
+    mrq_plan.zero_stage = 1;
+    mrq_plan.device_memory_bytes = 80000000000;
 
     open_window();
     assert_int_equal(trainest_plan_request_init(&prq2, sizeof prq2), TRAINEST_OK);
     assert_int_equal(trainest_estimate_request_init(&erq2, sizeof erq2), TRAINEST_OK);
     assert_int_equal(trainest_memory_request_init(&mrq2, sizeof mrq2), TRAINEST_OK);
+    assert_int_equal(trainest_failure_request_init(&frq2, sizeof frq2), TRAINEST_OK);
+    assert_int_equal(trainest_search_request_init(&srq2, sizeof srq2), TRAINEST_OK);
+    assert_int_equal(trainest_rampup_request_init(&rrq2, sizeof rrq2), TRAINEST_OK);
+    assert_int_equal(trainest_critical_request_init(&crq2, sizeof crq2), TRAINEST_OK);
+    assert_int_equal(trainest_calibration_request_init(&calrq, sizeof calrq), TRAINEST_OK);
+    assert_int_equal(trainest_layout_suggest(lsug, 8, &n, &bad_layout), TRAINEST_OK);
+    assert_true(n > 0);
+    assert_int_equal(trainest_memory_for_plan(&mem_plan, &mrq_plan, &mp), TRAINEST_OK);
     assert_int_equal(trainest_plan_compute(&plan, &prq), TRAINEST_OK);
     assert_int_equal(trainest_plan_compute(&plan, &bad), TRAINEST_E_NOT_DIVISIBLE);
     assert_int_equal(trainest_plan_suggest(sug, 8, &n, &bad), TRAINEST_OK);
     assert_int_equal(trainest_estimate_run(&est, &prq, &erq), TRAINEST_OK);
     assert_int_equal(trainest_step_calibrate(&sfit, obs, 8, NULL), TRAINEST_OK);
+    assert_int_equal(trainest_step_calibrate(&sfit, obs, 8, &calrq), TRAINEST_OK);
     prq.global_batch = 96;
     prq.micro_batch = prq.grad_accum_steps = 0;
     assert_int_equal(trainest_tradeoff_compute(&tr, tpts, 8, &n, &prq, &erq), TRAINEST_OK);
@@ -187,6 +219,8 @@ static void test_noalloc_every_compute_path(void **state)
     (void)trainest_status_name(TRAINEST_E_OVERFLOW);
     (void)trainest_field_name(TRAINEST_FIELD_SAMPLES);
     (void)trainest_version_string();
+    (void)trainest_version();
+    (void)trainest_struct_size(TRAINEST_STRUCT_ETA);
     assert_int_equal(close_window(), 0);
     assert_true(srch.feasible > 0);
 }
