@@ -36,7 +36,7 @@ extern "C" {
 /** Major version: changes only if the ABI breaks (it never has). */
 #define TRAINEST_VERSION_MAJOR 0
 /** Minor version: grows when functions or struct fields are appended. */
-#define TRAINEST_VERSION_MINOR 5
+#define TRAINEST_VERSION_MINOR 6
 /** Patch version: bug fixes only. */
 #define TRAINEST_VERSION_PATCH 0
 /** The version as one number, 10000 * major + 100 * minor + patch. */
@@ -195,7 +195,9 @@ typedef enum trainest_field {
     TRAINEST_FIELD_MEMORY_RECOMPUTE = 103, /**< trainest_memory_request::recompute @since 0.5.0 */
     TRAINEST_FIELD_MAX_TENSOR_PARALLEL = 104, /**< trainest_search_request::max_tensor_parallel @since 0.5.0 */
     TRAINEST_FIELD_MAX_PIPELINE_PARALLEL = 105, /**< trainest_search_request::max_pipeline_parallel @since 0.5.0 */
-    TRAINEST_FIELD_SEARCH_DEVICES_PER_NODE = 106 /**< trainest_search_request::devices_per_node @since 0.5.0 */
+    TRAINEST_FIELD_SEARCH_DEVICES_PER_NODE = 106, /**< trainest_search_request::devices_per_node @since 0.5.0 */
+    TRAINEST_FIELD_ETA_TOTAL_SAMPLES = 107, /**< The total_samples argument of trainest_eta_set_samples() @since 0.6.0 */
+    TRAINEST_FIELD_ETA_SAMPLES_DONE = 108   /**< The samples_done argument of trainest_eta_set_samples() @since 0.6.0 */
 } trainest_field;
 
 /**
@@ -1127,6 +1129,13 @@ typedef struct trainest_eta {
     double marker_want[5];     /**< Private: their desired positions. */
     uint32_t invalid_field;    /**< After trainest_eta_init() fails (the tracker is then zeroed): the ::trainest_field of the configuration to blame; 0 otherwise. @since 0.5.0 */
     uint32_t reserved1;        /**< Private: padding. @since 0.5.0 */
+    uint64_t total_samples;    /**< Private: the run's samples, from trainest_eta_set_samples(); 0 = not given. @since 0.6.0 */
+    uint64_t samples_before;   /**< Private: samples done before tracking started. @since 0.6.0 */
+    uint64_t unsized_steps;    /**< Private: steps fed with samples = 0. @since 0.6.0 */
+    double fit_samples;        /**< Private: weighted mean samples of inlier steps. @since 0.6.0 */
+    double fit_step_s;         /**< Private: weighted mean time of the same steps, s. @since 0.6.0 */
+    double fit_var_samples;    /**< Private: weighted variance of their samples. @since 0.6.0 */
+    double fit_cov_s;          /**< Private: weighted covariance of samples and time. @since 0.6.0 */
 } trainest_eta;
 
 /** @brief What an ETA tracker knows now. @since 0.4.0 */
@@ -1289,6 +1298,33 @@ TRAINEST_API int trainest_eta_update(trainest_eta *state, double step_s, uint64_
  * @since 0.4.0
  */
 TRAINEST_API int trainest_eta_report_compute(trainest_eta_report *out, const trainest_eta *state, double now_unix_s);
+
+/**
+ * @brief Tell a tracker the run's samples, so that the remaining time
+ *        follows the samples still to come when step sizes change (a
+ *        batch-size ramp-up, a partial last step).
+ *
+ * Without it the remaining time is remaining steps x the mean step. With
+ * it, and with every step's samples given to trainest_eta_update(), the
+ * tracker fits step time = a + b x samples over the inlier steps (the same
+ * exponential window as the mean) and the remaining time becomes
+ * a x remaining steps + b x remaining samples. While every step so far had
+ * the same size, a and b cannot be told apart and the time per sample is
+ * used (a = 0). A step is an outlier only if it is longer than
+ * outlier_ratio times both the median step and its own predicted time, so
+ * a growing batch is not mistaken for pauses. A step fed with samples = 0
+ * turns this off for the rest of the run.
+ * @param[in,out] state An initialised tracker of at least the 0.6 size.
+ * @param[in] total_samples The run's samples (e.g. trainest_rampup::total_samples, or trainest_plan::total_samples), > 0.
+ * @param[in] samples_done Samples done before tracking started (resuming), <= total_samples.
+ * @return ::TRAINEST_OK; ::TRAINEST_E_NULL; ::TRAINEST_E_STRUCT_SIZE (a
+ *         tracker of an earlier release's size has no room); ::TRAINEST_E_UNSUPPORTED
+ *         (not an initialised tracker); ::TRAINEST_E_ZERO (total_samples);
+ *         ::TRAINEST_E_INCONSISTENT (samples_done beyond total_samples).
+ *         The state is unchanged on failure.
+ * @since 0.6.0
+ */
+TRAINEST_API int trainest_eta_set_samples(trainest_eta *state, uint64_t total_samples, uint64_t samples_done);
 /** @} */
 
 /* ======================================================================== */

@@ -11,7 +11,11 @@
  *   overhead_s_per_epoch, failures through the failure model.
  * - The step time is the mean of inlier steps, exponentially weighted with
  *   a window of 1000 steps once 1000 are seen (drift is followed, nothing
- *   grows without bound), and its variance the same way. */
+ *   grows without bound), and its variance the same way.
+ * - Given the run's samples (trainest_eta_set_samples(), 0.6.0), the same
+ *   window fits step time = a + b * samples by weighted least squares in
+ *   the running (West) form, so that a growing batch is extrapolated by the
+ *   samples still to come. */
 #include <math.h>
 #include <stdbool.h>
 #include <string.h>
@@ -203,6 +207,30 @@ static double median(const trainest_eta *e, uint64_t n)
     return e->marker_s[(n - 1) / 2]; /* sorted prefix: the middle (lower) one */
 }
 
+/* The fitted a + b * samples, when the tracker knows the run's samples and
+ * every step's: false otherwise. While all fitted steps had one size, a and
+ * b are not identifiable and the time per sample is used (a = 0). */
+static bool samples_model(const trainest_eta *e, double *a, double *b)
+{
+    if (!e->total_samples || e->unsized_steps || !e->inliers || !(e->fit_samples > 0))
+        return false;
+    const double x = e->fit_samples, y = e->fit_step_s;
+    /* sizes that vary by less than a part in 10^6 carry no slope */
+    if (e->fit_var_samples > 1e-12 * x * x) {
+        *b = e->fit_cov_s / e->fit_var_samples;
+        *a = y - *b * x;
+        if (*b < 0) { /* time falling with size: no per-sample cost */
+            *b = 0;
+            *a = y;
+        }
+        if (*a >= 0)
+            return true;
+    }
+    *a = 0;
+    *b = y / x;
+    return true;
+}
+
 int trainest_eta_update(trainest_eta *state, double step_s, uint64_t samples)
 {
     trainest_eta e;
@@ -217,10 +245,15 @@ int trainest_eta_update(trainest_eta *state, double step_s, uint64_t samples)
         return TRAINEST_E_OVERFLOW;
     e.steps++;
     e.samples += samples;
+    e.unsized_steps += samples == 0;
     add(&e.elapsed_s, &e.elapsed_carry_s, step_s);
     if (e.steps > e.config.warmup_steps) {
         const uint64_t seen = e.steps - e.config.warmup_steps; /* fed to the median */
-        const bool outlier = seen > 5 && step_s > e.config.outlier_ratio * median(&e, seen - 1);
+        /* long against the median, and against its own size's prediction */
+        double typical = seen > 5 ? median(&e, seen - 1) : 0, a, b;
+        if (samples_model(&e, &a, &b))
+            typical = fmax(typical, a + b * (double)samples);
+        const bool outlier = seen > 5 && step_s > e.config.outlier_ratio * typical;
         p2_add(&e, step_s, seen);
         if (outlier) {
             e.outliers++;
@@ -232,6 +265,12 @@ int trainest_eta_update(trainest_eta *state, double step_s, uint64_t samples)
             e.mean_s += w * d;
             /* exponentially weighted variance (West 1979) */
             e.m2_s2 = (1 - w) * (e.m2_s2 + w * d * d);
+            /* and the samples' moments for the fit, the same way */
+            const double dx = (double)samples - e.fit_samples;
+            e.fit_samples += w * dx;
+            e.fit_step_s += w * (step_s - e.fit_step_s);
+            e.fit_var_samples = (1 - w) * (e.fit_var_samples + w * dx * dx);
+            e.fit_cov_s = (1 - w) * (e.fit_cov_s + w * dx * d);
         }
     }
     memcpy(state, &e, sizeof e < state->struct_size ? sizeof e : state->struct_size);
@@ -276,9 +315,15 @@ int trainest_eta_report_compute(trainest_eta_report *out, const trainest_eta *st
         r.step_s = r.elapsed_s / (double)e.steps;
     r.step_sd_s = e.inliers > 1 ? sqrt(e.m2_s2) : 0;
 
-    /* The remaining work: steps, plus every epoch boundary still ahead. */
+    /* The remaining work: steps (or the fit over the samples still to
+     * come), plus every epoch boundary still ahead. */
     const double n = (double)r.steps_remaining;
-    double work = n * r.step_s;
+    double work = n * r.step_s, a, b;
+    if (r.steps_remaining && samples_model(&e, &a, &b)) {
+        const uint64_t before = e.samples_before, total = e.total_samples;
+        const uint64_t seen = e.samples > total - before ? total : before + e.samples;
+        work = a * n + b * (double)(total - seen);
+    }
     if (c->steps_per_epoch)
         work += (double)(c->total_steps / c->steps_per_epoch -
                          (done < c->total_steps ? done : c->total_steps) / c->steps_per_epoch) *
@@ -339,5 +384,25 @@ int trainest_eta_report_compute(trainest_eta_report *out, const trainest_eta *st
             return TRAINEST_E_OVERFLOW;
         }
     trainest_priv_write_output(out, &r, sizeof r);
+    return TRAINEST_OK;
+}
+
+int trainest_eta_set_samples(trainest_eta *state, uint64_t total_samples, uint64_t samples_done)
+{
+    if (!state)
+        return TRAINEST_E_NULL;
+    if (state->struct_size < TR_SIZE_ETA_0_6)
+        return TRAINEST_E_STRUCT_SIZE;
+    trainest_eta e;
+    int st = load(&e, state);
+    if (st)
+        return st;
+    if (!total_samples)
+        return TRAINEST_E_ZERO;
+    if (samples_done > total_samples)
+        return TRAINEST_E_INCONSISTENT;
+    e.total_samples = total_samples;
+    e.samples_before = samples_done;
+    memcpy(state, &e, sizeof e < state->struct_size ? sizeof e : state->struct_size);
     return TRAINEST_OK;
 }

@@ -53,6 +53,8 @@ _Static_assert(sizeof(trainest_plan_suggestion) >= TR_SIZE_PLAN_SUGGESTION_0_1,
 #define TR_SIZE_LAYOUT_SUGGESTION_0_5 48u
 /* ... and invalid_field to the ETA tracker. */
 #define TR_SIZE_ETA_0_5 312u
+/* 0.6.0 appended the samples model to the ETA tracker. */
+#define TR_SIZE_ETA_0_6 368u
 
 /* The current sizes are exactly the latest frozen ones. */
 _Static_assert(sizeof(trainest_plan_request) == TR_SIZE_PLAN_REQUEST_0_5, "layout changed");
@@ -81,7 +83,8 @@ _Static_assert(sizeof(trainest_rampup) == TR_SIZE_RAMPUP_0_4, "layout changed");
 _Static_assert(sizeof(trainest_critical_request) == TR_SIZE_CRITICAL_REQUEST_0_4, "layout changed");
 _Static_assert(sizeof(trainest_critical) == TR_SIZE_CRITICAL_0_4, "layout changed");
 _Static_assert(sizeof(trainest_eta_config) == TR_SIZE_ETA_CONFIG_0_4, "layout changed");
-_Static_assert(sizeof(trainest_eta) == TR_SIZE_ETA_0_5, "layout changed");
+_Static_assert(sizeof(trainest_eta) == TR_SIZE_ETA_0_6, "layout changed");
+_Static_assert(offsetof(trainest_eta, total_samples) == TR_SIZE_ETA_0_5, "0.6 appends to 0.5");
 _Static_assert(offsetof(trainest_eta, invalid_field) == TR_SIZE_ETA_0_4, "0.5 appends to 0.4");
 _Static_assert(sizeof(trainest_eta_report) == TR_SIZE_ETA_REPORT_0_4, "layout changed");
 

@@ -175,6 +175,8 @@ const char *trainest_field_name(uint32_t field)
         [TRAINEST_FIELD_MAX_TENSOR_PARALLEL] = "max_tensor_parallel",
         [TRAINEST_FIELD_MAX_PIPELINE_PARALLEL] = "max_pipeline_parallel",
         [TRAINEST_FIELD_SEARCH_DEVICES_PER_NODE] = "search.devices_per_node",
+        [TRAINEST_FIELD_ETA_TOTAL_SAMPLES] = "eta.total_samples",
+        [TRAINEST_FIELD_ETA_SAMPLES_DONE] = "eta.samples_done",
     };
     if (field < sizeof names / sizeof names[0] && names[field])
         return names[field];

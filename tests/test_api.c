@@ -31,7 +31,7 @@ static const int all_statuses[] = {
 #define N_STATUSES (sizeof all_statuses / sizeof all_statuses[0])
 
 /* The highest trainest_field of this release. */
-#define TRAINEST_LAST_FIELD TRAINEST_FIELD_SEARCH_DEVICES_PER_NODE
+#define TRAINEST_LAST_FIELD TRAINEST_FIELD_ETA_SAMPLES_DONE
 
 static void test_version_header_matches_runtime(void **state)
 {
@@ -196,12 +196,15 @@ static void test_struct_layout_is_frozen(void **state)
     assert_int_equal(sizeof(trainest_critical_request), 40);
     assert_int_equal(sizeof(trainest_critical), 112);
     assert_int_equal(sizeof(trainest_eta_config), 96);
-    assert_int_equal(sizeof(trainest_eta), 312); /* 304 in 0.4 */
+    assert_int_equal(sizeof(trainest_eta), 368); /* 304 in 0.4, 312 in 0.5 */
     assert_int_equal(sizeof(trainest_eta_report), 136);
     assert_int_equal(offsetof(trainest_eta, config), 8);
     /* The 0.5 layouts. */
     assert_int_equal(sizeof(trainest_layout_suggestion), 48);
     assert_int_equal(offsetof(trainest_eta, invalid_field), 304);
+    /* The 0.6 layouts. */
+    assert_int_equal(offsetof(trainest_eta, total_samples), 312);
+    assert_int_equal(offsetof(trainest_eta, fit_cov_s), 360);
 }
 
 /* A caller built against 0.1 passes the 0.1 sizes: 88-byte requests and

@@ -415,6 +415,160 @@ static void test_eta_state_can_be_copied(void **state)
     assert_int_equal(report(&b, 0).steps_done, 20);
 }
 
+/* ---- The samples model (trainest_eta_set_samples, 0.6.0) ----------------- */
+
+enum { RAMP_STEPS_MAX = 4096 };
+
+/* A ramp-up trace: the batch grows from 64 by 64 every 2000 samples to 512,
+ * then stays; the run has `total` samples, the last step partial. Each
+ * step takes a + b * batch. Returns the step count. */
+static size_t ramp_trace(uint64_t total, double a, double b, uint64_t *batch, double *step_s)
+{
+    size_t n = 0;
+    for (uint64_t done = 0; done < total; n++) {
+        assert_true(n < RAMP_STEPS_MAX);
+        uint64_t g = 64 + 64 * (done / 2000);
+        if (g > 512)
+            g = 512;
+        if (g > total - done)
+            g = total - done;
+        batch[n] = g;
+        step_s[n] = a + b * (double)g;
+        done += g;
+    }
+    return n;
+}
+
+static double rest_of(const double *step_s, size_t from, size_t n)
+{
+    double t = 0;
+    for (size_t i = from; i < n; i++)
+        t += step_s[i];
+    return t;
+}
+
+static void test_eta_samples_follow_a_ramp(void **state)
+{
+    (void)state;
+    static uint64_t batch[RAMP_STEPS_MAX];
+    static double step_s[RAMP_STEPS_MAX];
+    const uint64_t total = 200000;
+    const size_t n = ramp_trace(total, 0.01, 0.0005, batch, step_s);
+    trainest_eta_config c = config(n);
+    trainest_eta with, without;
+    start(&with, &c);
+    start(&without, &c);
+    assert_int_equal(trainest_eta_set_samples(&with, total, 0), TRAINEST_OK);
+    const size_t checks[] = {20, 40, 100, 300, n - 1};
+    size_t k = 0, fed = 0;
+    for (size_t ci = 0; ci < sizeof checks / sizeof checks[0]; ci++) {
+        for (; fed < checks[ci]; fed++) {
+            feed(&with, step_s[fed], batch[fed]);
+            feed(&without, step_s[fed], batch[fed]);
+        }
+        const double truth = rest_of(step_s, fed, n);
+        const trainest_eta_report r = report(&with, 0), r0 = report(&without, 0);
+        print_message("# after %zu of %zu steps: remaining %.3f s, %.3f s without the samples, "
+                      "truth %.3f s\n", fed, n, r.remaining_s, r0.remaining_s, truth);
+        assert_int_equal(r.outliers, 0); /* the growing batch is no pause */
+        if (fed >= 40) /* once the batch has changed: a and b exactly */
+            assert_close(r.remaining_s, truth, 1e-9 * truth);
+        k++;
+    }
+    assert_int_equal(k, 5);
+    /* without the samples the mean step so far says far too little */
+    trainest_eta early;
+    start(&early, &c);
+    for (size_t i = 0; i < 100; i++)
+        feed(&early, step_s[i], batch[i]);
+    assert_true(report(&early, 0).remaining_s < 0.7 * rest_of(step_s, 100, n));
+}
+
+/* Same-size steps: the time per sample, so only the partial last step differs. */
+static void test_eta_samples_constant_batch(void **state)
+{
+    (void)state;
+    const uint64_t steps = 1000, G = 64, total = (steps - 1) * G + 10;
+    trainest_eta_config c = config(steps);
+    trainest_eta with, without;
+    start(&with, &c);
+    start(&without, &c);
+    assert_int_equal(trainest_eta_set_samples(&with, total, 0), TRAINEST_OK);
+    const double t = 0.02 + 0.001 * (double)G;
+    for (int i = 0; i < 100; i++) {
+        feed(&with, t, G);
+        feed(&without, t, G);
+    }
+    const trainest_eta_report r = report(&with, 0), r0 = report(&without, 0);
+    /* 899 steps of 64 and the tail of 10 at the time per sample */
+    assert_close(r.remaining_s, (double)(total - 100 * G) * t / (double)G, 1e-12);
+    assert_close(r0.remaining_s, 900 * t, 1e-12);
+}
+
+/* Pauses are still outliers; resuming counts the samples already done; a
+ * step without its samples turns the model off. */
+static void test_eta_samples_outliers_resume_and_unsized(void **state)
+{
+    (void)state;
+    static uint64_t batch[RAMP_STEPS_MAX];
+    static double step_s[RAMP_STEPS_MAX];
+    const uint64_t total = 200000;
+    const size_t n = ramp_trace(total, 0.01, 0.0005, batch, step_s);
+    /* resume after 50 steps */
+    uint64_t before = 0;
+    for (size_t i = 0; i < 50; i++)
+        before += batch[i];
+    trainest_eta_config c = config(n);
+    c.steps_done = 50;
+    trainest_eta e;
+    start(&e, &c);
+    assert_int_equal(trainest_eta_set_samples(&e, total, before), TRAINEST_OK);
+    for (size_t i = 50; i < 200; i++) {
+        feed(&e, step_s[i], batch[i]);
+        if (i == 120)
+            feed(&e, 30 * step_s[i + 1], batch[i + 1]), i++; /* a checkpoint inside step 121 */
+    }
+    trainest_eta_report r = report(&e, 0);
+    assert_int_equal(r.outliers, 1);
+    assert_close(r.remaining_s, rest_of(step_s, 200, n), 1e-9 * rest_of(step_s, 200, n));
+    /* one step without its samples: back to remaining steps x the mean */
+    feed(&e, step_s[200], 0);
+    r = report(&e, 0);
+    assert_close(r.remaining_s, (double)r.steps_remaining * r.step_s, 1e-12);
+}
+
+static void test_eta_set_samples_contract(void **state)
+{
+    (void)state;
+    trainest_eta_config c = config(100);
+    trainest_eta e;
+    start(&e, &c);
+    assert_int_equal(trainest_eta_set_samples(NULL, 10, 0), TRAINEST_E_NULL);
+    assert_int_equal(trainest_eta_set_samples(&e, 0, 0), TRAINEST_E_ZERO);
+    assert_int_equal(trainest_eta_set_samples(&e, 10, 11), TRAINEST_E_INCONSISTENT);
+    trainest_eta copy = e;
+    assert_int_equal(memcmp(&copy, &e, sizeof e), 0); /* unchanged by the failures */
+    /* a tracker of the 0.5 size has no room for the samples */
+    union {
+        trainest_eta eta;
+        unsigned char bytes[sizeof(trainest_eta)];
+    } old;
+    memset(&old, 0, sizeof old);
+    assert_int_equal(trainest_eta_init(&old.eta, 312, &c), TRAINEST_OK);
+    assert_int_equal(trainest_eta_set_samples(&old.eta, 10, 0), TRAINEST_E_STRUCT_SIZE);
+    for (size_t i = 312; i < sizeof old.bytes; i++)
+        assert_int_equal(old.bytes[i], 0); /* nothing written past 312 bytes */
+    /* not an initialised tracker */
+    trainest_eta zero;
+    memset(&zero, 0, sizeof zero);
+    zero.struct_size = sizeof zero;
+    assert_int_equal(trainest_eta_set_samples(&zero, 10, 0), TRAINEST_E_UNSUPPORTED);
+    assert_int_equal(trainest_eta_set_samples(&e, 10, 10), TRAINEST_OK);
+    /* every sample done: nothing remains beyond the steps' fixed part */
+    feed(&e, 1.0, 1);
+    assert_true(report(&e, 0).remaining_s >= 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -431,6 +585,10 @@ int main(void)
         cmocka_unit_test(test_eta_config_validation),
         cmocka_unit_test(test_eta_init_names_the_field),
         cmocka_unit_test(test_eta_state_can_be_copied),
+        cmocka_unit_test(test_eta_samples_follow_a_ramp),
+        cmocka_unit_test(test_eta_samples_constant_batch),
+        cmocka_unit_test(test_eta_samples_outliers_resume_and_unsized),
+        cmocka_unit_test(test_eta_set_samples_contract),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
