@@ -2831,6 +2831,8 @@ static void test_eta_json_lines_match_tracker(void **state)
     cfg.warmup_steps = 3;
     trainest_eta eta;
     assert_int_equal(trainest_eta_init(&eta, sizeof eta, &cfg), TRAINEST_OK);
+    /* the tool tells the tracker the run's samples */
+    assert_int_equal(trainest_eta_set_samples(&eta, 100000, 0), TRAINEST_OK);
 
     struct run r = RUN_IN(text, "eta", "--samples", "100000", "--global-batch", "1000",
                           "--per-sample-s", "0.001", "--warmup-steps", "3", "--now",
@@ -2984,6 +2986,62 @@ static void test_eta_failures_widen_the_band(void **state)
     assert_close(get_double(last, "remaining_s"), rep.remaining_s, 1e-12);
     assert_close(get_double(last, "remaining_p90_s"), rep.remaining_p90_s, 1e-12);
     run_free(&b);
+}
+
+/* With --rampup and each step's samples on its line, the remaining time
+ * follows the growing batch: the same as a library tracker told the
+ * ramped run's samples, and more than the per-step mean says. */
+static void test_eta_rampup_follows_the_samples(void **state)
+{
+    (void)state;
+    trainest_plan_request prq;
+    trainest_plan_request_init(&prq, sizeof prq);
+    prq.samples = 200000;
+    prq.global_batch = 512;
+    prq.micro_batch = 64;
+    prq.preset = TRAINEST_PRESET_MEGATRON;
+    trainest_rampup_request rr;
+    trainest_rampup_request_init(&rr, sizeof rr);
+    rr.start_global_batch = 64;
+    rr.increment = 64;
+    rr.ramp_samples = 20000;
+    trainest_rampup ramp;
+    ramp.struct_size = sizeof ramp;
+    assert_int_equal(trainest_rampup_compute(&ramp, &prq, &rr, NULL), TRAINEST_OK);
+    trainest_eta_config cfg;
+    trainest_eta_config_init(&cfg, sizeof cfg);
+    cfg.total_steps = ramp.total_steps;
+    trainest_eta with, without;
+    assert_int_equal(trainest_eta_init(&with, sizeof with, &cfg), TRAINEST_OK);
+    assert_int_equal(trainest_eta_init(&without, sizeof without, &cfg), TRAINEST_OK);
+    assert_int_equal(trainest_eta_set_samples(&with, ramp.total_samples, 0), TRAINEST_OK);
+    /* the first 60 steps of the ramp: 64, 128, ... by 2500 samples each */
+    char text[4096];
+    size_t len = 0;
+    uint64_t done = 0;
+    for (int i = 0; i < 60; i++) {
+        const uint64_t g = 64 + 64 * (done / 2500) < 512 ? 64 + 64 * (done / 2500) : 512;
+        const double t = 0.01 + 0.0005 * (double)g;
+        len += (size_t)snprintf(text + len, sizeof text - len, "%.17g,%" PRIu64 "\n", t, g);
+        assert_int_equal(trainest_eta_update(&with, t, g), TRAINEST_OK);
+        assert_int_equal(trainest_eta_update(&without, t, g), TRAINEST_OK);
+        done += g;
+    }
+    trainest_eta_report rw, r0;
+    rw.struct_size = r0.struct_size = sizeof rw;
+    assert_int_equal(trainest_eta_report_compute(&rw, &with, 0), TRAINEST_OK);
+    assert_int_equal(trainest_eta_report_compute(&r0, &without, 0), TRAINEST_OK);
+    assert_true(rw.remaining_s > 1.5 * r0.remaining_s);
+
+    struct run r = RUN_IN(text, "eta", "--samples", "200000", "--global-batch", "512",
+                          "--micro-batch", "64", "--preset", "megatron", "--rampup",
+                          "64,64,20000", "--now", "0", "--now-step", "0", "--every", "1000",
+                          "--json");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_string_equal(r.err, "");
+    assert_true(jc_valid(r.out));
+    assert_true(get_double(r.out, "remaining_s") == rw.remaining_s);
+    run_free(&r);
 }
 
 static void test_eta_bad_input(void **state)
@@ -3921,6 +3979,7 @@ int main(void)
         cmocka_unit_test(test_eta_json_lines_match_tracker),
         cmocka_unit_test(test_eta_lines_and_progress),
         cmocka_unit_test(test_eta_failures_widen_the_band),
+        cmocka_unit_test(test_eta_rampup_follows_the_samples),
         cmocka_unit_test(test_eta_bad_input),
         cmocka_unit_test(test_xml_checker),
         cmocka_unit_test(test_sweep_plots_the_model),

@@ -251,6 +251,7 @@ int run_eta(struct cli *c, const struct options *o)
     }
     trainest_eta_config cfg = o->eta;
     cfg.total_steps = p.total_optimizer_steps;
+    uint64_t total_samples = p.total_samples;
     const bool ramp = given(o, "rampup");
     if (ramp) {
         trainest_rampup r;
@@ -259,6 +260,7 @@ int run_eta(struct cli *c, const struct options *o)
             TRAINEST_OK)
             return rampup_error(c, st, r.invalid_field, &p);
         cfg.total_steps = r.total_steps;
+        total_samples = r.total_samples;
         e.total_s = model ? r.total_s : 0;
     }
     if (model)
@@ -301,6 +303,16 @@ int run_eta(struct cli *c, const struct options *o)
                      "the run has %" PRIu64 " steps; --steps-done is %" PRIu64, cfg.total_steps,
                      cfg.steps_done);
         return library_error(c, st, r.state.invalid_field, &d);
+    }
+    /* The remaining time follows the samples still to come (a ramp-up, a
+     * partial last step) when every line's samples are known: with
+     * --rampup each line must give them. A resumed run's samples done are
+     * not known here, so --steps-done keeps the per-step mean. */
+    if (!cfg.steps_done && total_samples &&
+        (st = trainest_eta_set_samples(&r.state, total_samples, 0)) != TRAINEST_OK) {
+        struct error_detail d;
+        error_detail_init(&d);
+        return library_error(c, st, TRAINEST_FIELD_ETA_TOTAL_SAMPLES, &d);
     }
 
     const uint64_t default_samples = ramp ? 0 : p.global_batch;
