@@ -23,6 +23,9 @@ prior = trainest.estimate(run, model)  # what we expect before any step is measu
 eta = trainest.EtaTracker(total_steps=plan.total_optimizer_steps, prior_step_s=prior.step_s,
                           steps_per_epoch=plan.optimizer_steps_per_epoch,
                           overhead_s_per_epoch=model.checkpoint_s)
+# The run's samples (library 0.6): the remaining time follows the samples
+# still to come, which matters once the batch size changes (a ramp-up).
+eta.set_samples(plan.total_samples)
 rng = random.Random(6)
 clock = time.time()  # simulated wall clock, unix seconds
 

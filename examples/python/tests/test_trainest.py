@@ -51,10 +51,13 @@ FROZEN_OFFSETS = [
     ("trainest_memory_request", "recompute", 72),
     ("trainest_search_result", "total_s", 72),
     ("trainest_eta", "config", 8),
+    ("trainest_eta", "invalid_field", 304),
+    ("trainest_eta", "total_samples", 312),
+    ("trainest_eta", "fit_cov_s", 360),
 ]
 
-# Every struct's size in this release (0.5.0; tests/test_api.c and lib/sizes.h).
-SIZES_0_5 = {
+# Every struct's size in this release (0.6.0; tests/test_api.c and lib/sizes.h).
+SIZES_0_6 = {
     "trainest_plan_request": 152, "trainest_plan": 248, "trainest_plan_suggestion": 48,
     "trainest_estimate_request": 264, "trainest_estimate": 224, "trainest_step_observation": 32,
     "trainest_calibration_request": 16, "trainest_step_fit": 80, "trainest_tradeoff": 56,
@@ -63,7 +66,7 @@ SIZES_0_5 = {
     "trainest_search": 64, "trainest_search_result": 96, "trainest_failure_request": 72,
     "trainest_failure": 104, "trainest_rampup_request": 32, "trainest_rampup": 80,
     "trainest_critical_request": 40, "trainest_critical": 112, "trainest_eta_config": 96,
-    "trainest_eta": 312, "trainest_eta_report": 136, "trainest_layout_suggestion": 48,
+    "trainest_eta": 368, "trainest_eta_report": 136, "trainest_layout_suggestion": 48,
 }
 
 # The structs 0.5.0 extended: their 0.4 size, where the first appended member starts.
@@ -77,6 +80,11 @@ APPENDED_IN_0_5 = {
     "trainest_search_request": (40, "max_tensor_parallel"),
     "trainest_search_result": (80, "tensor_parallel"),
     "trainest_eta": (304, "invalid_field"),
+}
+
+# The structs 0.6.0 extended: their 0.5 size, where the first appended member starts.
+APPENDED_IN_0_6 = {
+    "trainest_eta": (312, "total_samples"),
 }
 
 # Members of an output struct that its dataclass leaves out on purpose.
@@ -174,8 +182,8 @@ class TestStructs(unittest.TestCase):
                         self.assertIs(ctype, want, member)
 
     def test_sizes_of_this_release(self):
-        self.assertEqual(set(SIZES_0_5), set(_lib.STRUCTS))
-        for name, size in SIZES_0_5.items():
+        self.assertEqual(set(SIZES_0_6), set(_lib.STRUCTS))
+        for name, size in SIZES_0_6.items():
             with self.subTest(struct=name):
                 self.assertEqual(ctypes.sizeof(_lib.STRUCTS[name][0]), size)
 
@@ -201,9 +209,11 @@ class TestStructs(unittest.TestCase):
                 self.assertEqual({m: getattr(cls, m).offset for m, _ in cls._fields_}, offsets)
                 self.assertEqual(size, trainest.struct_size(sid))
 
-    def test_0_5_members_are_appended(self):
-        for name, (old_size, first) in APPENDED_IN_0_5.items():
-            with self.subTest(struct=name):
+    def test_0_5_and_0_6_members_are_appended(self):
+        for release, name, (old_size, first) in (
+                [("0.5", n, v) for n, v in APPENDED_IN_0_5.items()]
+                + [("0.6", n, v) for n, v in APPENDED_IN_0_6.items()]):
+            with self.subTest(release=release, struct=name):
                 cls = _lib.STRUCTS[name][0]
                 self.assertEqual(getattr(cls, first).offset, old_size)
                 before = [m for m, _ in cls._fields_][:[m for m, _ in cls._fields_].index(first)]
@@ -221,7 +231,7 @@ class TestStructs(unittest.TestCase):
         for name, member, offset in FROZEN_OFFSETS:
             with self.subTest(struct=name, member=member):
                 self.assertEqual(getattr(_lib.STRUCTS[name][0], member).offset, offset)
-        self.assertEqual(ctypes.sizeof(_lib.trainest_eta), 312)
+        self.assertEqual(ctypes.sizeof(_lib.trainest_eta), 368)  # 304 in 0.4, 312 in 0.5
         self.assertEqual([getattr(_lib.trainest_layout_suggestion, m).offset for m in (
             "changed", "distance_ratio", "devices", "data_parallel", "tensor_parallel",
             "pipeline_parallel")], [4, 8, 16, 24, 32, 40])
@@ -630,7 +640,17 @@ class TestModelParallel(unittest.TestCase):
                 self.assertLessEqual(got[i - 1].distance_ratio, s.distance_ratio)
             if s.devices == 100:
                 self.assertTrue(s.changed & (trainest.Changed.TENSOR_PARALLEL | trainest.Changed.PIPELINE_PARALLEL))
-            p = trainest.plan(s.apply(self.LAYOUT))
+            repaired = s.apply(self.LAYOUT)
+            try:
+                p = trainest.plan(repaired)
+            except trainest.NotDivisibleError as exc:
+                # The repair is of the layout only: the batch may not split over
+                # the new data-parallel size; suggest() repairs the batch.
+                self.assertEqual(exc.field, "global_batch")
+                b = trainest.suggest(repaired, limit=1)[0]
+                p = trainest.plan(dataclasses.replace(repaired, global_batch=b.global_batch,
+                                                      micro_batch=b.micro_batch,
+                                                      grad_accum_steps=b.grad_accum_steps))
             self.assertEqual((p.devices, p.data_parallel, p.tensor_parallel, p.pipeline_parallel),
                              (s.devices, s.data_parallel, s.tensor_parallel, s.pipeline_parallel))
         self.assertEqual(trainest.layout_suggest(devices=100, tensor_parallel=8, pipeline_parallel=4,
@@ -824,14 +844,14 @@ class TestModelParallel(unittest.TestCase):
                 return self.value
 
         class OldLibrary:
-            trainest_version = Fn(400)
-            trainest_version_string = Fn(b"0.4.0")
+            trainest_version = Fn(500)
+            trainest_version_string = Fn(b"0.5.0")
 
-        self.assertEqual(_lib.MIN_MINOR, 5)
+        self.assertEqual(_lib.MIN_MINOR, 6)
         with unittest.mock.patch.object(_lib, "lib", OldLibrary()):
             with self.assertRaises(ImportError) as cm:
                 _lib._check_version()
-        self.assertIn("is version 0.4.0; this package needs 0.5", str(cm.exception))
+        self.assertIn("is version 0.5.0; this package needs 0.6", str(cm.exception))
         with unittest.mock.patch.object(_lib, "lib", type("NewLibrary", (), {
                 "trainest_version": Fn(907), "trainest_version_string": Fn(b"0.9.7")})()):
             _lib._check_version()  # a later 0.x only appends
@@ -907,6 +927,86 @@ class TestRunLevel(unittest.TestCase):
         with self.assertRaises(trainest.OutOfRangeError):
             eta.update(-1)
         self.assertEqual(eta.report(0).steps_done, 150)  # unchanged on failure
+
+
+def ramp_trace(total, a, b):
+    """tests/test_eta.c's ramp-up: the batch grows from 64 by 64 every 2000
+    samples to 512, the last step partial; each step takes a + b x batch."""
+    batch, step_s, done = [], [], 0
+    while done < total:
+        g = min(64 + 64 * (done // 2000), 512, total - done)
+        batch.append(g)
+        step_s.append(a + b * g)
+        done += g
+    return batch, step_s
+
+
+class TestEtaSamples(unittest.TestCase):
+    """EtaTracker.set_samples (trainest_eta_set_samples, 0.6.0)."""
+
+    def test_remaining_time_follows_a_ramp(self):
+        total = 200_000
+        batch, step_s = ramp_trace(total, 0.01, 0.0005)
+        n = len(batch)
+        with_samples, without = trainest.EtaTracker(total_steps=n), trainest.EtaTracker(total_steps=n)
+        self.assertIsNone(with_samples.set_samples(total))
+        for fed in range(100):
+            with_samples.update(step_s[fed], samples=batch[fed])
+            without.update(step_s[fed], samples=batch[fed])
+        truth = sum(step_s[100:])
+        r, r0 = with_samples.report(0), without.report(0)
+        self.assertEqual(r.outliers, 0)  # the growing batch is no pause (without: outliers)
+        self.assertEqual((r.steps_remaining, r.samples_done), (r0.steps_remaining, sum(batch[:100])))
+        self.assertGreater(r.remaining_s, r0.remaining_s)
+        self.assertAlmostEqual(r.remaining_s, truth, delta=1e-9 * truth)  # a and b exactly
+        self.assertLess(r0.remaining_s, 0.7 * truth)  # the mean step so far says far too little
+        twin = with_samples.copy()  # the copy keeps the samples model
+        self.assertEqual(twin.report(0).remaining_s, r.remaining_s)
+        # a step without its samples: back to remaining steps x the mean step
+        with_samples.update(step_s[100], samples=0)
+        r = with_samples.report(0)
+        self.assertAlmostEqual(r.remaining_s, r.steps_remaining * r.step_s, delta=1e-12 * r.remaining_s)
+
+    def test_resuming_counts_the_samples_done(self):
+        total = 200_000
+        batch, step_s = ramp_trace(total, 0.01, 0.0005)
+        eta = trainest.EtaTracker(total_steps=len(batch), steps_done=50)
+        eta.set_samples(total, samples_done=sum(batch[:50]))
+        for i in range(50, 200):
+            eta.update(step_s[i], samples=batch[i])
+        truth = sum(step_s[200:])
+        self.assertAlmostEqual(eta.report(0).remaining_s, truth, delta=1e-9 * truth)
+
+    def test_errors(self):
+        eta = trainest.EtaTracker(total_steps=100)
+        before = bytes(eta.state)
+        with self.assertRaises(trainest.ZeroError) as cm:
+            eta.set_samples(0)
+        self.assertEqual((cm.exception.name, cm.exception.field), ("TRAINEST_E_ZERO", "eta.total_samples"))
+        self.assertEqual(cm.exception.field_id, trainest.Field.ETA_TOTAL_SAMPLES)
+        with self.assertRaises(trainest.InconsistentError) as cm:
+            eta.set_samples(10, samples_done=11)
+        self.assertEqual((cm.exception.name, cm.exception.field),
+                         ("TRAINEST_E_INCONSISTENT", "eta.samples_done"))
+        self.assertEqual(bytes(eta.state), before)  # unchanged on failure
+        with self.assertRaises(ValueError):
+            eta.set_samples(-1)
+        with self.assertRaises(TypeError):
+            eta.set_samples(1000.0)
+        self.assertEqual(bytes(eta.state), before)
+        eta.set_samples(10, samples_done=10)  # every sample done is fine
+        # not an initialised tracker
+        blank = trainest.EtaTracker.__new__(trainest.EtaTracker)
+        blank._state = _lib.new(_lib.trainest_eta)
+        with self.assertRaises(trainest.UnsupportedError) as cm:
+            blank.set_samples(10)
+        self.assertEqual(cm.exception.field, "eta_state")
+        # a tracker of the 0.5 size has no room for the samples
+        old = _lib.trainest_eta()
+        config = trainest.EtaConfig(total_steps=100).to_c()
+        self.assertEqual(_lib.lib.trainest_eta_init(ctypes.byref(old), 312, ctypes.byref(config)), 0)
+        self.assertEqual(_lib.lib.trainest_eta_set_samples(ctypes.byref(old), 10, 0), trainest.Status.E_STRUCT_SIZE)
+        self.assertEqual(bytes(old)[312:], bytes(368 - 312))  # nothing written past 312 bytes
 
 
 class TestLoader(unittest.TestCase):

@@ -17,10 +17,11 @@ import sys
 
 #: The ABI major version this package mirrors (the SONAME's number).
 EXPECTED_MAJOR = 0
-#: The minor release whose structs and functions are mirrored here (0.5:
-#: model parallelism). An older library lacks fields and functions this
-#: package uses, so it is refused; a newer 0.x only appends and is accepted.
-MIN_MINOR = 5
+#: The minor release whose structs and functions are mirrored here (0.6:
+#: the ETA tracker's samples model). An older library lacks fields and
+#: functions this package uses, so it is refused; a newer 0.x only appends
+#: and is accepted.
+MIN_MINOR = 6
 
 if sys.platform == "darwin":
     _SONAMES = ("libtrainest.0.dylib",)
@@ -548,6 +549,13 @@ class trainest_eta(ctypes.Structure):
         ("marker_want", ctypes.c_double * 5),
         ("invalid_field", ctypes.c_uint32),  # 0.5
         ("reserved1", ctypes.c_uint32),
+        ("total_samples", ctypes.c_uint64),  # 0.6
+        ("samples_before", ctypes.c_uint64),
+        ("unsized_steps", ctypes.c_uint64),
+        ("fit_samples", ctypes.c_double),
+        ("fit_step_s", ctypes.c_double),
+        ("fit_var_samples", ctypes.c_double),
+        ("fit_cov_s", ctypes.c_double),
     ]
 
 
@@ -675,6 +683,8 @@ PROTOTYPES = {
     "trainest_rampup_request_init": (_int, [_P(trainest_rampup_request), _u32]),
     "trainest_critical_request_init": (_int, [_P(trainest_critical_request), _u32]),
     "trainest_calibration_request_init": (_int, [_P(trainest_calibration_request), _u32]),
+    # TRAINEST_0.6
+    "trainest_eta_set_samples": (_int, [_P(trainest_eta), _u64, _u64]),
 }
 
 

@@ -19,7 +19,7 @@ import typing
 from . import _lib
 from ._lib import lib
 from .enums import (AccumTail, CalibrateFlags, Changed, DataMode, Divisibility, Field, FitFlags,
-                    IntervalRule, LastMicroBatch, Preset, Recompute, Sampler, StepSource)
+                    IntervalRule, LastMicroBatch, Preset, Recompute, Sampler, Status, StepSource)
 from .errors import raise_for_status
 
 __all__ = [
@@ -54,7 +54,7 @@ def version_info():
 
 
 def version_string():
-    """trainest_version_string() of the loaded library, e.g. "0.5.0"."""
+    """trainest_version_string() of the loaded library, e.g. "0.6.0"."""
     return lib.trainest_version_string().decode("ascii")
 
 
@@ -999,6 +999,7 @@ class EtaTracker:
     """A live ETA tracker over a caller-owned trainest_eta (no allocation in C).
 
     >>> eta = EtaTracker(total_steps=1000, prior_step_s=0.5)
+    >>> eta.set_samples(64_000)            # optional: the run's samples (batch ramp-up)
     >>> eta.update(0.48, samples=64)       # after every optimizer step
     >>> eta.report().remaining_p50_s       # whenever you want to print it
 
@@ -1042,6 +1043,26 @@ class EtaTracker:
         if status:
             # trainest_eta_update() reports no field; a bad number is step_s's.
             field = Field.STEP_S if status in (-13, -14) else Field.NONE
+            raise_for_status(status, field)
+
+    def set_samples(self, total_samples, samples_done=0):
+        """Tell the tracker the run's samples (trainest_eta_set_samples(), library 0.6).
+
+        With every step's samples given to update(), the remaining time then
+        follows the samples still to come: step time = a + b x samples is
+        fitted over the inlier steps, so a batch-size ramp-up or a partial
+        last step is extrapolated, not the mean step. total_samples is the
+        run's (e.g. Rampup.total_samples or Plan.total_samples), > 0;
+        samples_done those done before tracking started (resuming), <=
+        total_samples. A step fed with samples=0 turns the model off. The
+        state is unchanged on error.
+        """
+        status = lib.trainest_eta_set_samples(_byref(self._state), _uint(total_samples, "total_samples"),
+                                              _uint(samples_done, "samples_done"))
+        if status:
+            # trainest_eta_set_samples() has no output to name the field in.
+            field = {Status.E_ZERO: Field.ETA_TOTAL_SAMPLES,
+                     Status.E_INCONSISTENT: Field.ETA_SAMPLES_DONE}.get(status, Field.ETA_STATE)
             raise_for_status(status, field)
 
     def report(self, now_unix_s=None):

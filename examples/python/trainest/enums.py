@@ -195,6 +195,8 @@ class Field(enum.IntEnum):
     MAX_TENSOR_PARALLEL = 104
     MAX_PIPELINE_PARALLEL = 105
     SEARCH_DEVICES_PER_NODE = 106
+    ETA_TOTAL_SAMPLES = 107
+    ETA_SAMPLES_DONE = 108
 
 
 class StructId(enum.IntEnum):

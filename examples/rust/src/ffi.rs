@@ -10,13 +10,13 @@ use std::os::raw::{c_char, c_int};
 /// The header's major version.
 pub const TRAINEST_VERSION_MAJOR: u32 = 0;
 /// The header's minor version.
-pub const TRAINEST_VERSION_MINOR: u32 = 5;
+pub const TRAINEST_VERSION_MINOR: u32 = 6;
 /// The header's patch version.
 pub const TRAINEST_VERSION_PATCH: u32 = 0;
 /// 10000 * major + 100 * minor + patch of the header.
-pub const TRAINEST_VERSION_NUMBER: u32 = 500;
+pub const TRAINEST_VERSION_NUMBER: u32 = 600;
 /// The header's version as a string.
-pub const TRAINEST_VERSION_STRING: &str = "0.5.0";
+pub const TRAINEST_VERSION_STRING: &str = "0.6.0";
 
 // enum trainest_status: Status codes returned by every fallible function.
 /// Success.
@@ -271,6 +271,10 @@ pub const TRAINEST_FIELD_MAX_TENSOR_PARALLEL: u32 = 104;
 pub const TRAINEST_FIELD_MAX_PIPELINE_PARALLEL: u32 = 105;
 /// trainest_search_request::devices_per_node Since 0.5.0
 pub const TRAINEST_FIELD_SEARCH_DEVICES_PER_NODE: u32 = 106;
+/// The total_samples argument of trainest_eta_set_samples() Since 0.6.0
+pub const TRAINEST_FIELD_ETA_TOTAL_SAMPLES: u32 = 107;
+/// The samples_done argument of trainest_eta_set_samples() Since 0.6.0
+pub const TRAINEST_FIELD_ETA_SAMPLES_DONE: u32 = 108;
 
 // enum trainest_preset: Which framework's rules a plan follows.
 /// Plain PyTorch: every policy is the caller's choice.
@@ -1216,6 +1220,20 @@ pub struct trainest_eta {
     pub invalid_field: u32,
     /// Private: padding. Since 0.5.0
     pub reserved1: u32,
+    /// Private: the run's samples, from trainest_eta_set_samples(); 0 = not given. Since 0.6.0
+    pub total_samples: u64,
+    /// Private: samples done before tracking started. Since 0.6.0
+    pub samples_before: u64,
+    /// Private: steps fed with samples = 0. Since 0.6.0
+    pub unsized_steps: u64,
+    /// Private: weighted mean samples of inlier steps. Since 0.6.0
+    pub fit_samples: f64,
+    /// Private: weighted mean time of the same steps, s. Since 0.6.0
+    pub fit_step_s: f64,
+    /// Private: weighted variance of their samples. Since 0.6.0
+    pub fit_var_samples: f64,
+    /// Private: weighted covariance of samples and time. Since 0.6.0
+    pub fit_cov_s: f64,
 }
 
 /// What an ETA tracker knows now.
@@ -1337,6 +1355,8 @@ extern "C" {
     pub fn trainest_eta_update(state: *mut trainest_eta, step_s: f64, samples: u64) -> c_int;
     /// Elapsed, remaining and finish-time estimates with a band.
     pub fn trainest_eta_report_compute(out: *mut trainest_eta_report, state: *const trainest_eta, now_unix_s: f64) -> c_int;
+    /// Tell a tracker the run's samples, so that the remaining time follows the samples still to come when step sizes change (a batch-size ramp-up, a partial last step).
+    pub fn trainest_eta_set_samples(state: *mut trainest_eta, total_samples: u64, samples_done: u64) -> c_int;
     /// List the valid device layouts nearest to a request.
     pub fn trainest_layout_suggest(out: *mut trainest_layout_suggestion, capacity: u32, out_count: *mut u32, request: *const trainest_plan_request) -> c_int;
     /// Device memory for a whole plan: model states split by TP * PP and sharded by ZeRO over data_parallel, activations of the micro-batches in flight.

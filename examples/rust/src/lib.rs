@@ -104,7 +104,7 @@ pub fn version() -> u32 {
     unsafe { ffi::trainest_version() }
 }
 
-/// The loaded library's version string, e.g. `"0.5.0"`.
+/// The loaded library's version string, e.g. `"0.6.0"`.
 pub fn version_string() -> String {
     unsafe { c_string(ffi::trainest_version_string()) }
 }
@@ -1551,6 +1551,27 @@ impl EtaTracker {
         let field = match st {
             ffi::TRAINEST_E_NOT_FINITE | ffi::TRAINEST_E_OUT_OF_RANGE => ffi::TRAINEST_FIELD_STEP_S,
             _ => ffi::TRAINEST_FIELD_NONE,
+        };
+        check(st, field)
+    }
+
+    /// Tells the tracker the run's samples (library 0.6). With every step's
+    /// samples given to [`update`](Self::update), the remaining time then
+    /// follows the samples still to come: step time = a + b * samples is
+    /// fitted over the inlier steps, so a batch-size ramp-up or a partial
+    /// last step is extrapolated instead of the mean step. `total_samples`
+    /// is the run's (e.g. [`Rampup::total_samples`] or
+    /// [`Plan::total_samples`]), > 0; `samples_done` those done before
+    /// tracking started (resuming), <= `total_samples`. A step fed with
+    /// `samples` = 0 turns the model off. The state is unchanged on error.
+    pub fn set_samples(&mut self, total_samples: u64, samples_done: u64) -> Result<()> {
+        let st =
+            unsafe { ffi::trainest_eta_set_samples(&mut self.state, total_samples, samples_done) };
+        // The function has no output to name the field in.
+        let field = match st {
+            ffi::TRAINEST_E_ZERO => ffi::TRAINEST_FIELD_ETA_TOTAL_SAMPLES,
+            ffi::TRAINEST_E_INCONSISTENT => ffi::TRAINEST_FIELD_ETA_SAMPLES_DONE,
+            _ => ffi::TRAINEST_FIELD_ETA_STATE,
         };
         check(st, field)
     }

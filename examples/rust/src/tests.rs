@@ -37,7 +37,7 @@ macro_rules! offset {
 }
 
 #[test]
-fn frozen_offsets_and_members_appended_in_0_5() {
+fn frozen_offsets_and_members_appended_in_0_5_and_0_6() {
     // The offsets tests/test_api.c freezes.
     assert_eq!(offset!(trainest_plan_request, samples), 8);
     assert_eq!(offset!(trainest_plan_request, seq_len_tokens), 64);
@@ -68,6 +68,10 @@ fn frozen_offsets_and_members_appended_in_0_5() {
     assert_eq!(offset!(trainest_layout_suggestion, devices), 16);
     assert_eq!(offset!(trainest_layout_suggestion, pipeline_parallel), 40);
     assert_eq!(size_of::<ffi::trainest_layout_suggestion>(), 48);
+    // 0.6 appended the samples model to the ETA tracker, at its 0.5 size.
+    assert_eq!(offset!(trainest_eta, total_samples), 312);
+    assert_eq!(offset!(trainest_eta, fit_cov_s), 360);
+    assert_eq!(size_of::<ffi::trainest_eta>(), 368); // 304 in 0.4, 312 in 0.5
 }
 
 #[test]
@@ -437,6 +441,103 @@ fn eta_tracker() {
     assert_eq!(err.name, "TRAINEST_E_ZERO");
 }
 
+/// tests/test_eta.c's ramp-up: the batch grows from 64 by 64 every 2000
+/// samples to 512, the last step partial; each step takes a + b * batch.
+fn ramp_trace(total: u64, a: f64, b: f64) -> Vec<(u64, f64)> {
+    let mut steps = Vec::new();
+    let mut done = 0;
+    while done < total {
+        let g = (64 + 64 * (done / 2000)).min(512).min(total - done);
+        steps.push((g, a + b * g as f64));
+        done += g;
+    }
+    steps
+}
+
+#[test]
+fn eta_set_samples_follows_a_ramp() {
+    let total = 200_000;
+    let steps = ramp_trace(total, 0.01, 0.0005);
+    let config = EtaConfig { total_steps: steps.len() as u64, ..Default::default() };
+    let mut with = EtaTracker::new(&config).unwrap();
+    let mut without = EtaTracker::new(&config).unwrap();
+    with.set_samples(total, 0).unwrap();
+    for &(g, t) in &steps[..100] {
+        with.update(t, g).unwrap();
+        without.update(t, g).unwrap();
+    }
+    let truth: f64 = steps[100..].iter().map(|s| s.1).sum();
+    let (r, r0) = (with.report(0.0).unwrap(), without.report(0.0).unwrap());
+    assert_eq!(r.outliers, 0, "the growing batch is no pause");
+    assert_eq!(r.steps_remaining, r0.steps_remaining);
+    assert!(r.remaining_s > r0.remaining_s, "{r:?} {r0:?}");
+    assert!(close(r.remaining_s, truth, 1e-9), "{} vs {truth}", r.remaining_s);
+    assert!(r0.remaining_s < 0.7 * truth, "the mean step so far says far too little");
+    assert_eq!(with.clone().report(0.0).unwrap(), r, "a clone keeps the samples model");
+
+    // Resuming: the samples done before tracking count.
+    let resumed = EtaConfig { steps_done: 50, ..config };
+    let mut eta = EtaTracker::new(&resumed).unwrap();
+    eta.set_samples(total, steps[..50].iter().map(|s| s.0).sum()).unwrap();
+    for &(g, t) in &steps[50..200] {
+        eta.update(t, g).unwrap();
+    }
+    let truth: f64 = steps[200..].iter().map(|s| s.1).sum();
+    assert!(close(eta.report(0.0).unwrap().remaining_s, truth, 1e-9));
+    // A step without its samples: back to remaining steps x the mean step.
+    eta.update(steps[200].1, 0).unwrap();
+    let r = eta.report(0.0).unwrap();
+    assert!(close(r.remaining_s, r.steps_remaining as f64 * r.step_s, 1e-12));
+}
+
+#[test]
+fn eta_set_samples_errors() {
+    let mut eta = EtaTracker::new(&EtaConfig { total_steps: 100, ..Default::default() }).unwrap();
+    let copy = eta.clone();
+    let err = eta.set_samples(0, 0).unwrap_err();
+    assert_eq!(err.status, ffi::TRAINEST_E_ZERO);
+    assert_eq!(
+        (err.name.as_str(), err.field.as_deref()),
+        ("TRAINEST_E_ZERO", Some("eta.total_samples"))
+    );
+    let err = eta.set_samples(10, 11).unwrap_err();
+    assert_eq!(
+        (err.name.as_str(), err.field.as_deref()),
+        ("TRAINEST_E_INCONSISTENT", Some("eta.samples_done"))
+    );
+    let same = |a: &EtaTracker, b: &EtaTracker| {
+        let bytes = |t: &EtaTracker| unsafe {
+            std::slice::from_raw_parts(
+                &t.state as *const ffi::trainest_eta as *const u8,
+                size_of::<ffi::trainest_eta>(),
+            )
+            .to_vec()
+        };
+        bytes(a) == bytes(b)
+    };
+    assert!(same(&eta, &copy), "unchanged on error");
+    eta.set_samples(10, 10).unwrap(); // every sample done is fine
+
+    // Not an initialised tracker.
+    let mut blank = EtaTracker { state: ffi::trainest_eta::sized() };
+    let err = blank.set_samples(10, 0).unwrap_err();
+    assert_eq!(
+        (err.name.as_str(), err.field.as_deref()),
+        ("TRAINEST_E_UNSUPPORTED", Some("eta_state"))
+    );
+    // A tracker of the 0.5 size has no room for the samples.
+    let mut old = ffi::trainest_eta::default();
+    let c = EtaConfig { total_steps: 100, ..Default::default() }.make_c();
+    assert_eq!(unsafe { ffi::trainest_eta_init(&mut old, 312, &c) }, ffi::TRAINEST_OK);
+    let mut old = EtaTracker { state: old };
+    let err = old.set_samples(10, 0).unwrap_err();
+    assert_eq!(
+        (err.name.as_str(), err.field.as_deref()),
+        ("TRAINEST_E_STRUCT_SIZE", Some("eta_state"))
+    );
+    assert_eq!((old.state.total_samples, old.state.fit_cov_s), (0, 0.0), "nothing past 312 bytes");
+}
+
 // ------------------------------------------------------------------ model parallelism (0.5)
 
 fn bad_layout() -> PlanRequest {
@@ -472,7 +573,19 @@ fn bad_layout_is_an_error_and_layout_suggest_repairs_it() {
         if i > 0 {
             assert!(got[i - 1].distance_ratio <= s.distance_ratio);
         }
-        let p = plan(&s.apply(&bad_layout())).unwrap();
+        // The repair is of the layout only: the batch may not split over the
+        // new data-parallel size; suggest() repairs the batch.
+        let repaired = s.apply(&bad_layout());
+        let p = match plan(&repaired) {
+            Ok(p) => p,
+            Err(err) => {
+                assert_eq!(
+                    (err.status, err.field.as_deref()),
+                    (ffi::TRAINEST_E_NOT_DIVISIBLE, Some("global_batch"))
+                );
+                plan(&suggest(&repaired, 1).unwrap()[0].apply(&repaired)).unwrap()
+            }
+        };
         assert_eq!((p.devices, p.data_parallel), (s.devices, s.data_parallel));
         assert_eq!(
             (p.tensor_parallel, p.pipeline_parallel),
