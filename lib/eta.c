@@ -223,12 +223,13 @@ static bool samples_model(const trainest_eta *e, double *a, double *b)
             *b = 0;
             *a = y;
         }
-        if (*a >= 0)
+        if (*a >= 0 && isfinite(*a) && isfinite(*b))
             return true;
     }
     *a = 0;
     *b = y / x;
-    return true;
+    /* moments beyond the double range (absurd steps or sizes): the mean step */
+    return isfinite(*b);
 }
 
 int trainest_eta_update(trainest_eta *state, double step_s, uint64_t samples)
@@ -328,6 +329,11 @@ int trainest_eta_report_compute(trainest_eta_report *out, const trainest_eta *st
         work += (double)(c->total_steps / c->steps_per_epoch -
                          (done < c->total_steps ? done : c->total_steps) / c->steps_per_epoch) *
                 c->overhead_s_per_epoch;
+    if (!isfinite(work)) { /* more time than a double holds */
+        memset(&r, 0, sizeof r);
+        trainest_priv_write_output(out, &r, sizeof r);
+        return TRAINEST_E_OVERFLOW;
+    }
     /* Step noise over n steps, and the uncertainty of the mean itself. */
     const double k = e.inliers > 1 ? (double)e.inliers : 0;
     const double sd = k ? r.step_sd_s * sqrt(n + n * n / (k < WINDOW ? k : WINDOW)) : 0;

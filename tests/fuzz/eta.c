@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Fuzz target: the live ETA tracker (trainest_eta_config_init,
- * trainest_eta_init, a sequence of trainest_eta_update and
- * trainest_eta_report_compute). See tests/fuzz/README.md.
+ * trainest_eta_init, a sequence of trainest_eta_update,
+ * trainest_eta_set_samples and trainest_eta_report_compute). See tests/fuzz/README.md.
  *
  * Input: flags byte, configuration (fz_struct), config init size mode,
  * tracker size mode, report size mode, then operations until the input
@@ -148,6 +148,29 @@ static void do_report(struct shadow *sh, uint32_t out_size, double now)
     }
 }
 
+static void do_set_samples(struct shadow *sh, uint64_t total, uint64_t done)
+{
+    const char *what = "trainest_eta_set_samples";
+    memcpy(state_before, state, sh->span);
+    const int st = trainest_eta_set_samples((trainest_eta *)(void *)state, total, done);
+    FZ_SCHECK(what, "status-valid", fz_valid_status(st), "status %d", st);
+    FZ_SCHECK(what, "no-write-past-size", fz_all(state + sh->size, sh->span - sh->size, FZ_CANARY) &&
+                                              *(const uint32_t *)(const void *)state == sh->size,
+              "wrote beyond the tracker's struct_size %u", (unsigned)sh->size);
+    if (st != TRAINEST_OK)
+        FZ_SCHECK(what, "unchanged-on-failure", memcmp(state_before, state, sh->span) == 0,
+                  "status %s, but the tracker changed", trainest_status_name(st));
+    if (sh->tampered)
+        return;
+    const int want = sh->size < TR_SIZE_ETA_0_6 ? TRAINEST_E_STRUCT_SIZE
+                     : !total                 ? TRAINEST_E_ZERO
+                     : done > total           ? TRAINEST_E_INCONSISTENT
+                                              : TRAINEST_OK;
+    FZ_SCHECK(what, "documented-status", st == want, "total %llu, done %llu, struct_size %u: %s, expected %s",
+              (unsigned long long)total, (unsigned long long)done, (unsigned)sh->size,
+              trainest_status_name(st), trainest_status_name(want));
+}
+
 /* One operation; returns 0 when the input is used up. */
 static int run_op(fz_in *in, struct shadow *sh, uint32_t out_size)
 {
@@ -178,8 +201,13 @@ static int run_op(fz_in *in, struct shadow *sh, uint32_t out_size)
         }
         break;
     }
-    default: /* a report */
-        do_report(sh, (op & 1) ? REPORT : out_size, fz_arg_double(in));
+    default: /* a report, or (0.6) the run's samples */
+        if (op & 2) {
+            const uint64_t total = fz_arg_u64(in);
+            do_set_samples(sh, total, fz_arg_u64(in));
+        } else {
+            do_report(sh, (op & 1) ? REPORT : out_size, fz_arg_double(in));
+        }
         break;
     }
     return 1;
@@ -305,6 +333,13 @@ static void op_report(double now)
     fz_emit_arg_double(now);
 }
 
+static void op_set_samples(uint64_t total, uint64_t done)
+{
+    fz_emit_u8(0xC2);
+    fz_emit_arg_u64(total);
+    fz_emit_arg_u64(done);
+}
+
 static void op_any(double s, uint64_t samples)
 {
     fz_emit_u8(0x40);
@@ -353,6 +388,23 @@ static void fz_seeds(void)
     op_report(-1e308);
     op_report(INFINITY);
     fz_seed_end("seed-bad-updates-overflow");
+
+    /* 0.6: a growing batch with the run's samples, and the refusals */
+    trainest_eta_config_init(&c, sizeof c);
+    c.total_steps = 400;
+    begin(&c, 0, 0);
+    op_set_samples(0, 0);
+    op_set_samples(100, 101);
+    op_set_samples(150000, 0);
+    for (int i = 0; i < 40; i++)
+        op_step(0.02 + 0.001 * (8 + i * 4), (uint8_t)(8 + i * 4));
+    op_report(1.7e9);
+    op_step(1.0, 0); /* a step without samples turns the model off */
+    op_report(1.7e9 + 10);
+    fz_seed_end("seed-samples-ramp");
+    begin(&c, 6 /* the 0.4 tracker size */, 0);
+    op_set_samples(1000, 0);
+    fz_seed_end("seed-samples-old-tracker");
 
     trainest_eta_config_init(&c, sizeof c);
     c.total_steps = 5;
