@@ -4,6 +4,7 @@
  * also runs this under ThreadSanitizer, which reports any data race. */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "testutil.h"
@@ -115,11 +116,14 @@ static void run_all(struct results *r)
                                                &in.critical);
     memset(&r->own_eta, 0, sizeof r->own_eta);
     r->status[k++] = trainest_eta_init(&r->own_eta, sizeof r->own_eta, &in.eta_config);
+    r->status[k++] = trainest_eta_set_samples(&r->own_eta, 100000, 0);
     for (int i = 0; i < 50; i++)
         r->status[k] |= trainest_eta_update(&r->own_eta, 1.0 + 0.01 * (i % 5), 16);
     k++;
     r->status[k++] = trainest_eta_report_compute(OUT(r->own_report), &r->own_eta, 1000);
     r->status[k++] = trainest_eta_report_compute(OUT(r->shared_report), &in.eta, 1000);
+    if ((size_t)k > sizeof r->status / sizeof r->status[0])
+        abort(); /* more calls than status slots */
 }
 
 static void build_inputs(void)
