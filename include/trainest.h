@@ -460,8 +460,9 @@ TRAINEST_API int trainest_plan_request_init(trainest_plan_request *out, uint32_t
  *         ::TRAINEST_E_UNSUPPORTED, ::TRAINEST_E_ZERO, ::TRAINEST_E_OVERFLOW,
  *         ::TRAINEST_E_NOT_DIVISIBLE, ::TRAINEST_E_INCONSISTENT,
  *         ::TRAINEST_E_UNKNOWN_ENUM, ::TRAINEST_E_UNDERSPECIFIED,
- *         ::TRAINEST_E_EXCEEDS_CAP, ::TRAINEST_E_NO_STEPS or
- *         ::TRAINEST_E_PRESET_CONFLICT otherwise.
+ *         ::TRAINEST_E_EXCEEDS_CAP, ::TRAINEST_E_NO_STEPS,
+ *         ::TRAINEST_E_PRESET_CONFLICT or (since 0.5.0, with tensor or
+ *         pipeline parallelism) ::TRAINEST_E_BAD_LAYOUT otherwise.
  * @since 0.1.0
  */
 TRAINEST_API int trainest_plan_compute(trainest_plan *out, const trainest_plan_request *request);
@@ -484,8 +485,11 @@ TRAINEST_API int trainest_plan_compute(trainest_plan *out, const trainest_plan_r
  * @param[in] request The request to repair.
  * @return ::TRAINEST_OK (also when no suggestion exists: *out_count is 0);
  *         ::TRAINEST_E_NULL, ::TRAINEST_E_STRUCT_SIZE, ::TRAINEST_E_UNSUPPORTED,
- *         ::TRAINEST_E_ZERO, ::TRAINEST_E_UNKNOWN_ENUM or
- *         ::TRAINEST_E_PRESET_CONFLICT for requests too broken to repair.
+ *         ::TRAINEST_E_ZERO, ::TRAINEST_E_UNKNOWN_ENUM,
+ *         ::TRAINEST_E_PRESET_CONFLICT, ::TRAINEST_E_OVERFLOW (a layout
+ *         whose device count overflows) or ::TRAINEST_E_BAD_LAYOUT (repair
+ *         the layout first: trainest_layout_suggest()) for requests too
+ *         broken to repair.
  * @since 0.1.0
  */
 TRAINEST_API int trainest_plan_suggest(trainest_plan_suggestion *out, uint32_t capacity,

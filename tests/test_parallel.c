@@ -190,6 +190,14 @@ static void test_layout_suggest_repairs(void **state)
     assert_int_equal(trainest_layout_suggest(s, 16, NULL, &rq), TRAINEST_E_NULL);
     assert_int_equal(trainest_layout_suggest(NULL, 0, &n, &rq), TRAINEST_OK);
     assert_int_equal(n, 0);
+    /* the batch repairs refuse a broken layout, as documented */
+    trainest_plan_suggestion ps[4];
+    ps[0].struct_size = sizeof ps[0];
+    assert_int_equal(trainest_plan_suggest(ps, 4, &n, &rq), TRAINEST_E_BAD_LAYOUT);
+    assert_int_equal(n, 0);
+    rq = layout(0, 2, 1);
+    rq.data_parallel = UINT64_MAX;
+    assert_int_equal(trainest_plan_suggest(ps, 4, &n, &rq), TRAINEST_E_OVERFLOW);
 }
 
 static double rel_change(uint64_t v, uint64_t want)
