@@ -197,7 +197,8 @@ typedef enum trainest_field {
     TRAINEST_FIELD_MAX_PIPELINE_PARALLEL = 105, /**< trainest_search_request::max_pipeline_parallel @since 0.5.0 */
     TRAINEST_FIELD_SEARCH_DEVICES_PER_NODE = 106, /**< trainest_search_request::devices_per_node @since 0.5.0 */
     TRAINEST_FIELD_ETA_TOTAL_SAMPLES = 107, /**< The total_samples argument of trainest_eta_set_samples() @since 0.6.0 */
-    TRAINEST_FIELD_ETA_SAMPLES_DONE = 108   /**< The samples_done argument of trainest_eta_set_samples() @since 0.6.0 */
+    TRAINEST_FIELD_ETA_SAMPLES_DONE = 108,  /**< The samples_done argument of trainest_eta_set_samples() @since 0.6.0 */
+    TRAINEST_FIELD_COMM_ACTIVATION_BYTES_PER_SAMPLE = 109 /**< trainest_estimate_request::comm_activation_bytes_per_sample @since 0.6.0 */
 } trainest_field;
 
 /**
@@ -570,6 +571,7 @@ typedef struct trainest_estimate_request {
     uint64_t activation_bytes_per_element; /**< Bytes per activation element sent by tensor- and pipeline-parallel communication. 0 = 2 (bf16). @since 0.5.0 */
     double tp_bytes_per_s;         /**< Tensor-parallel all-reduce bandwidth (within a node). 0 = bus_bytes_per_s. @since 0.5.0 */
     double p2p_bytes_per_s;        /**< Bandwidth between pipeline stages. 0 = bus_bytes_per_s, or inter_node_bytes_per_s when a stage's devices fill a node. @since 0.5.0 */
+    uint64_t comm_activation_bytes_per_sample; /**< Bytes of one layer's activations of one sample, as tensor- and pipeline-parallel communication moves them (seq_len x hidden x bytes per element); 0 = from the plan's seq_len_tokens and hidden and activation_bytes_per_element. Given, the model shape's hidden and sequence length are not needed (tensor parallelism still needs the layers, to count its all-reduces). @since 0.6.0 */
 } trainest_estimate_request;
 
 /**

@@ -239,16 +239,20 @@ int trainest_priv_step_model(struct tr_step_model *sm, const trainest_estimate_r
 
     /* Tensor and pipeline parallelism move activations of seq * hidden
      * elements per sample (Megatron with sequence parallelism: the same
-     * volume as an all-reduce). */
+     * volume as an all-reduce), or the bytes the caller gives. */
     if (tp > 1 || pp > 1) {
-        if (!prq || !prq->hidden)
-            FAIL(TRAINEST_E_UNDERSPECIFIED, TRAINEST_FIELD_HIDDEN);
-        if (!sm->tokens_per_sample)
-            FAIL(TRAINEST_E_UNDERSPECIFIED, TRAINEST_FIELD_SEQ_LEN_TOKENS);
-        const double elem = rq->activation_bytes_per_element ? (double)rq->activation_bytes_per_element : 2;
-        const double bytes_per_sample = (double)sm->tokens_per_sample * (double)prq->hidden * elem;
+        double bytes_per_sample = (double)rq->comm_activation_bytes_per_sample;
+        if (!rq->comm_activation_bytes_per_sample) {
+            if (!prq || !prq->hidden)
+                FAIL(TRAINEST_E_UNDERSPECIFIED, TRAINEST_FIELD_HIDDEN);
+            if (!sm->tokens_per_sample)
+                FAIL(TRAINEST_E_UNDERSPECIFIED, TRAINEST_FIELD_SEQ_LEN_TOKENS);
+            const double elem =
+                rq->activation_bytes_per_element ? (double)rq->activation_bytes_per_element : 2;
+            bytes_per_sample = (double)sm->tokens_per_sample * (double)prq->hidden * elem;
+        }
         if (tp > 1) {
-            if (!prq->layers)
+            if (!prq || !prq->layers)
                 FAIL(TRAINEST_E_UNDERSPECIFIED, TRAINEST_FIELD_LAYERS);
             const double bw = rq->tp_bytes_per_s > 0 ? rq->tp_bytes_per_s : rq->bus_bytes_per_s;
             if (bw == 0)

@@ -53,15 +53,20 @@ _Static_assert(sizeof(trainest_plan_suggestion) >= TR_SIZE_PLAN_SUGGESTION_0_1,
 #define TR_SIZE_LAYOUT_SUGGESTION_0_5 48u
 /* ... and invalid_field to the ETA tracker. */
 #define TR_SIZE_ETA_0_5 312u
-/* 0.6.0 appended the samples model to the ETA tracker. */
+/* 0.6.0 appended the samples model to the ETA tracker, and explicit
+ * activation bytes to the estimate request. */
 #define TR_SIZE_ETA_0_6 368u
+#define TR_SIZE_ESTIMATE_REQUEST_0_6 272u
 
 /* The current sizes are exactly the latest frozen ones. */
 _Static_assert(sizeof(trainest_plan_request) == TR_SIZE_PLAN_REQUEST_0_5, "layout changed");
 _Static_assert(sizeof(trainest_plan) == TR_SIZE_PLAN_0_5, "layout changed");
 _Static_assert(sizeof(trainest_layout_suggestion) == TR_SIZE_LAYOUT_SUGGESTION_0_5, "layout changed");
 _Static_assert(sizeof(trainest_plan_suggestion) == 48, "plan_suggestion layout changed");
-_Static_assert(sizeof(trainest_estimate_request) == TR_SIZE_ESTIMATE_REQUEST_0_5, "layout changed");
+_Static_assert(sizeof(trainest_estimate_request) == TR_SIZE_ESTIMATE_REQUEST_0_6, "layout changed");
+_Static_assert(offsetof(trainest_estimate_request, comm_activation_bytes_per_sample) ==
+                   TR_SIZE_ESTIMATE_REQUEST_0_5,
+               "0.6 appends to 0.5");
 _Static_assert(sizeof(trainest_estimate) == TR_SIZE_ESTIMATE_0_5, "layout changed");
 _Static_assert(sizeof(trainest_step_observation) == TR_SIZE_STEP_OBSERVATION_0_2, "layout changed");
 _Static_assert(sizeof(trainest_calibration_request) == TR_SIZE_CALIBRATION_REQUEST_0_2,

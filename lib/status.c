@@ -177,6 +177,7 @@ const char *trainest_field_name(uint32_t field)
         [TRAINEST_FIELD_SEARCH_DEVICES_PER_NODE] = "search.devices_per_node",
         [TRAINEST_FIELD_ETA_TOTAL_SAMPLES] = "eta.total_samples",
         [TRAINEST_FIELD_ETA_SAMPLES_DONE] = "eta.samples_done",
+        [TRAINEST_FIELD_COMM_ACTIVATION_BYTES_PER_SAMPLE] = "comm_activation_bytes_per_sample",
     };
     if (field < sizeof names / sizeof names[0] && names[field])
         return names[field];

@@ -31,7 +31,7 @@ static const int all_statuses[] = {
 #define N_STATUSES (sizeof all_statuses / sizeof all_statuses[0])
 
 /* The highest trainest_field of this release. */
-#define TRAINEST_LAST_FIELD TRAINEST_FIELD_ETA_SAMPLES_DONE
+#define TRAINEST_LAST_FIELD TRAINEST_FIELD_COMM_ACTIVATION_BYTES_PER_SAMPLE
 
 static void test_version_header_matches_runtime(void **state)
 {
@@ -164,7 +164,7 @@ static void test_struct_layout_is_frozen(void **state)
     assert_int_equal(sizeof(trainest_plan_suggestion), 48);
     assert_int_equal(offsetof(trainest_plan_suggestion, distance_ratio), 8);
     /* The 0.2 layouts. */
-    assert_int_equal(sizeof(trainest_estimate_request), 264);
+    assert_int_equal(sizeof(trainest_estimate_request), 272); /* 240 in 0.2, 264 in 0.5 */
     assert_int_equal(offsetof(trainest_estimate_request, activation_bytes_per_element), 240);
     assert_int_equal(offsetof(trainest_estimate_request, params), 48);
     assert_int_equal(offsetof(trainest_estimate_request, recompute), 112);
@@ -205,6 +205,7 @@ static void test_struct_layout_is_frozen(void **state)
     /* The 0.6 layouts. */
     assert_int_equal(offsetof(trainest_eta, total_samples), 312);
     assert_int_equal(offsetof(trainest_eta, fit_cov_s), 360);
+    assert_int_equal(offsetof(trainest_estimate_request, comm_activation_bytes_per_sample), 264);
 }
 
 /* A caller built against 0.1 passes the 0.1 sizes: 88-byte requests and

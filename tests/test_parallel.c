@@ -436,6 +436,51 @@ static void test_tensor_parallel_communication(void **state)
     assert_int_equal(e.invalid_field, TRAINEST_FIELD_TP_BYTES_PER_S);
 }
 
+/* Explicit activation bytes (0.6) stand in for seq x hidden x element
+ * bytes: the same times without the model's hidden size or sequence
+ * length; tensor parallelism still needs the layers. */
+static void test_explicit_activation_bytes(void **state)
+{
+    (void)state;
+    const uint64_t seq = 2048, hidden = 8192;
+    for (uint64_t tp = 1; tp <= 4; tp *= 2)
+        for (uint64_t pp = 1; pp <= 4; pp *= 2) {
+            if (tp == 1 && pp == 1)
+                continue;
+            trainest_plan_request shape = tu_request(100000, 64, 2, 0, 1);
+            shape.tensor_parallel = tp;
+            shape.pipeline_parallel = pp;
+            shape.devices = 8 * tp * pp;
+            shape.layers = 32;
+            shape.seq_len_tokens = seq;
+            shape.hidden = hidden;
+            trainest_estimate_request rq = device_only(0.01, 0.003);
+            rq.tp_bytes_per_s = 2e11;
+            rq.p2p_bytes_per_s = 5e10;
+            rq.latency_s = 5e-6;
+            rq.activation_bytes_per_element = 4;
+            const trainest_estimate want = estimate(&shape, &rq, TRAINEST_OK);
+            assert_true(want.tp_comm_s + want.p2p_s > 0);
+
+            trainest_plan_request bare = shape;
+            bare.hidden = 0;
+            bare.seq_len_tokens = 0;
+            rq.activation_bytes_per_element = 0;
+            rq.comm_activation_bytes_per_sample = seq * hidden * 4;
+            const trainest_estimate got = estimate(&bare, &rq, TRAINEST_OK);
+            assert_close(got.stage_s, want.stage_s, 1e-15);
+            assert_close(got.tp_comm_s, want.tp_comm_s, 1e-9);
+            assert_close(got.p2p_s, want.p2p_s, 1e-9);
+            assert_close(got.total_s, want.total_s, 1e-9);
+            assert_close(breakdown(&got), got.total_s, 1e-9);
+            if (tp > 1) { /* the all-reduces are counted per layer */
+                bare.layers = 0;
+                const trainest_estimate e = estimate(&bare, &rq, TRAINEST_E_UNDERSPECIFIED);
+                assert_int_equal(e.invalid_field, TRAINEST_FIELD_LAYERS);
+            }
+        }
+}
+
 static void test_data_parallel_over_model_shards(void **state)
 {
     (void)state;
@@ -851,6 +896,7 @@ int main(void)
         cmocka_unit_test(test_plan_suggest_interleaved_rounds),
         cmocka_unit_test(test_pipeline_1f1b_and_interleaved),
         cmocka_unit_test(test_tensor_parallel_communication),
+        cmocka_unit_test(test_explicit_activation_bytes),
         cmocka_unit_test(test_data_parallel_over_model_shards),
         cmocka_unit_test(test_megatron_flops_gpt3_175b),
         cmocka_unit_test(test_published_training_times),

@@ -58,7 +58,7 @@ static void check_value(uint32_t v)
     }
     const char *field = trainest_field_name(v);
     FZ_SCHECK("trainest_field_name", "text", good_text(field), "field %u: bad name", (unsigned)v);
-    FZ_SCHECK("trainest_field_name", "known", (v <= TRAINEST_FIELD_ETA_SAMPLES_DONE) == (strcmp(field, "unknown") != 0),
+    FZ_SCHECK("trainest_field_name", "known", (v <= TRAINEST_FIELD_COMM_ACTIVATION_BYTES_PER_SAMPLE) == (strcmp(field, "unknown") != 0),
               "field %u: name %s", (unsigned)v, field);
     FZ_SCHECK("trainest_struct_size", "sizes", trainest_struct_size(v) == size_of(v),
               "struct id %u: size %u, the header's is %u", (unsigned)v, (unsigned)trainest_struct_size(v),
@@ -81,7 +81,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 static void fz_seeds(void)
 {
-    static const uint32_t values[] = {0, 1, 2, 17, 27, 28, 106, 107, 108, 109, UINT32_MAX, (uint32_t)-17, (uint32_t)-18,
+    static const uint32_t values[] = {0, 1, 2, 17, 27, 28, 106, 107, 108, 109, 110, UINT32_MAX, (uint32_t)-17, (uint32_t)-18,
                                       (uint32_t)INT32_MIN, INT32_MAX};
     fz_seed_begin();
     for (unsigned i = 0; i < sizeof values / sizeof values[0]; i++)
