@@ -45,6 +45,7 @@ FROZEN_OFFSETS = [
     ("trainest_estimate_request", "recompute", 112),
     ("trainest_estimate_request", "startup_s", 232),
     ("trainest_estimate_request", "activation_bytes_per_element", 240),
+    ("trainest_estimate_request", "comm_activation_bytes_per_sample", 264),
     ("trainest_estimate", "total_s", 64),
     ("trainest_estimate", "bubble_ratio", 184),
     ("trainest_memory_request", "headroom_ratio", 64),
@@ -59,7 +60,7 @@ FROZEN_OFFSETS = [
 # Every struct's size in this release (0.6.0; tests/test_api.c and lib/sizes.h).
 SIZES_0_6 = {
     "trainest_plan_request": 152, "trainest_plan": 248, "trainest_plan_suggestion": 48,
-    "trainest_estimate_request": 264, "trainest_estimate": 224, "trainest_step_observation": 32,
+    "trainest_estimate_request": 272, "trainest_estimate": 224, "trainest_step_observation": 32,
     "trainest_calibration_request": 16, "trainest_step_fit": 80, "trainest_tradeoff": 56,
     "trainest_tradeoff_point": 40, "trainest_memory_request": 80, "trainest_memory": 104,
     "trainest_memory_point": 24, "trainest_memory_fit": 48, "trainest_search_request": 64,
@@ -84,6 +85,7 @@ APPENDED_IN_0_5 = {
 
 # The structs 0.6.0 extended: their 0.5 size, where the first appended member starts.
 APPENDED_IN_0_6 = {
+    "trainest_estimate_request": (264, "comm_activation_bytes_per_sample"),
     "trainest_eta": (312, "total_samples"),
 }
 
@@ -737,6 +739,23 @@ class TestModelParallel(unittest.TestCase):
             trainest.estimate(samples=1000, global_batch=64, devices=64, tensor_parallel=2, layers=32,
                               per_sample_s=0.003, bus_bytes_per_s=1e11)
         self.assertEqual(cm.exception.field, "hidden")
+
+    def test_comm_activation_bytes_per_sample_stands_in_for_seq_times_hidden(self):
+        # 0.6: one layer's activations of one sample, in bytes, given directly
+        seq, hidden = 2048, 8192
+        base = dict(samples=100000, global_batch=64, micro_batch=2, devices=64, tensor_parallel=2, layers=32,
+                    fixed_s=0.01, per_sample_s=0.003, bus_bytes_per_s=1e11, tp_bytes_per_s=2e11, latency_s=5e-6)
+        want = trainest.estimate(**base, hidden=hidden, seq_len_tokens=seq)  # 2 bytes per element by default
+        got = trainest.estimate(**base, comm_activation_bytes_per_sample=seq * hidden * 2)
+        self.assertGreater(want.tp_comm_s, 0)
+        self.assertTrue(close(got.tp_comm_s, want.tp_comm_s), (got.tp_comm_s, want.tp_comm_s))
+        self.assertTrue(close(got.total_s, want.total_s))
+        self.assertEqual(trainest.TimeModel().comm_activation_bytes_per_sample, 0)  # 0 = from the plan
+        self.assertEqual(errors.field_name(trainest.Field.COMM_ACTIVATION_BYTES_PER_SAMPLE),
+                         "comm_activation_bytes_per_sample")
+        with self.assertRaises(trainest.UnderspecifiedError) as cm:  # TP still counts its all-reduces per layer
+            trainest.estimate(**dict(base, layers=0), comm_activation_bytes_per_sample=seq * hidden * 2)
+        self.assertEqual(cm.exception.field, "layers")
 
     def test_memory_for_plan_boundary(self):
         model = trainest.MemoryModel(static_bytes=1000, activation_bytes_per_sample=64, device_memory_bytes=2000)

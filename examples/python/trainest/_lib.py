@@ -217,6 +217,7 @@ class trainest_estimate_request(ctypes.Structure):
         ("activation_bytes_per_element", ctypes.c_uint64),
         ("tp_bytes_per_s", ctypes.c_double),
         ("p2p_bytes_per_s", ctypes.c_double),
+        ("comm_activation_bytes_per_sample", ctypes.c_uint64),  # 0.6
     ]
 
 

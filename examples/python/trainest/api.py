@@ -285,7 +285,11 @@ class TimeModel(_Input):
     max(k * floor_s, launch_lag_s + sum of device times) + optimizer_s.
     Zero means "absent" for every optional part (docs/time-model.md).
     With tensor or pipeline parallelism in the PlanRequest, tp_bytes_per_s,
-    p2p_bytes_per_s and activation_bytes_per_element time their communication.
+    p2p_bytes_per_s and activation_bytes_per_element time their communication;
+    comm_activation_bytes_per_sample (library 0.6) gives the bytes of one
+    layer's activations of one sample directly, so that the PlanRequest's
+    hidden and seq_len_tokens are not needed (0 = seq_len_tokens x hidden x
+    activation_bytes_per_element).
     """
 
     _ctype = _lib.trainest_estimate_request
@@ -325,6 +329,7 @@ class TimeModel(_Input):
     activation_bytes_per_element: int = _in(_TIME_D, "activation_bytes_per_element")
     tp_bytes_per_s: float = _in(_TIME_D, "tp_bytes_per_s")
     p2p_bytes_per_s: float = _in(_TIME_D, "p2p_bytes_per_s")
+    comm_activation_bytes_per_sample: int = _in(_TIME_D, "comm_activation_bytes_per_sample")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -197,6 +197,7 @@ class Field(enum.IntEnum):
     SEARCH_DEVICES_PER_NODE = 106
     ETA_TOTAL_SAMPLES = 107
     ETA_SAMPLES_DONE = 108
+    COMM_ACTIVATION_BYTES_PER_SAMPLE = 109
 
 
 class StructId(enum.IntEnum):

@@ -275,6 +275,8 @@ pub const TRAINEST_FIELD_SEARCH_DEVICES_PER_NODE: u32 = 106;
 pub const TRAINEST_FIELD_ETA_TOTAL_SAMPLES: u32 = 107;
 /// The samples_done argument of trainest_eta_set_samples() Since 0.6.0
 pub const TRAINEST_FIELD_ETA_SAMPLES_DONE: u32 = 108;
+/// trainest_estimate_request::comm_activation_bytes_per_sample Since 0.6.0
+pub const TRAINEST_FIELD_COMM_ACTIVATION_BYTES_PER_SAMPLE: u32 = 109;
 
 // enum trainest_preset: Which framework's rules a plan follows.
 /// Plain PyTorch: every policy is the caller's choice.
@@ -628,6 +630,8 @@ pub struct trainest_estimate_request {
     pub tp_bytes_per_s: f64,
     /// Bandwidth between pipeline stages. 0 = bus_bytes_per_s, or inter_node_bytes_per_s when a stage's devices fill a node. Since 0.5.0
     pub p2p_bytes_per_s: f64,
+    /// Bytes of one layer's activations of one sample, as tensor- and pipeline-parallel communication moves them (seq_len x hidden x bytes per element); 0 = from the plan's seq_len_tokens and hidden and activation_bytes_per_element. Given, the model shape's hidden and sequence length are not needed (tensor parallelism still needs the layers, to count its all-reduces). Since 0.6.0
+    pub comm_activation_bytes_per_sample: u64,
 }
 
 /// The predicted time of a run and where it goes.

@@ -770,6 +770,11 @@ c_request! {
         pub tp_bytes_per_s: f64,
         /// Bandwidth between pipeline stages, bytes/s; 0 = bus (or inter-node).
         pub p2p_bytes_per_s: f64,
+        /// Bytes of one layer's activations of one sample for TP and PP
+        /// communication; 0 = seq_len_tokens x hidden x
+        /// activation_bytes_per_element. Given, the plan needs no `hidden` or
+        /// `seq_len_tokens` (TP still needs `layers`). Library 0.6.
+        pub comm_activation_bytes_per_sample: u64,
     }
 }
 

@@ -68,7 +68,10 @@ fn frozen_offsets_and_members_appended_in_0_5_and_0_6() {
     assert_eq!(offset!(trainest_layout_suggestion, devices), 16);
     assert_eq!(offset!(trainest_layout_suggestion, pipeline_parallel), 40);
     assert_eq!(size_of::<ffi::trainest_layout_suggestion>(), 48);
-    // 0.6 appended the samples model to the ETA tracker, at its 0.5 size.
+    // 0.6 appended explicit activation bytes to the estimate request and the
+    // samples model to the ETA tracker, each at the struct's 0.5 size.
+    assert_eq!(offset!(trainest_estimate_request, comm_activation_bytes_per_sample), 264);
+    assert_eq!(size_of::<ffi::trainest_estimate_request>(), 272); // 240 in 0.4, 264 in 0.5
     assert_eq!(offset!(trainest_eta, total_samples), 312);
     assert_eq!(offset!(trainest_eta, fit_cov_s), 360);
     assert_eq!(size_of::<ffi::trainest_eta>(), 368); // 304 in 0.4, 312 in 0.5
@@ -650,6 +653,47 @@ fn pipeline_estimate_1f1b_and_interleaved() {
             }
         }
     }
+}
+
+#[test]
+fn comm_activation_bytes_per_sample_stands_in_for_seq_times_hidden() {
+    // 0.6: one layer's activations of one sample, in bytes, given directly.
+    let (seq, hidden) = (2048u64, 8192u64);
+    let bare = PlanRequest {
+        samples: 100_000,
+        global_batch: 64,
+        micro_batch: 2,
+        devices: 64,
+        tensor_parallel: 2,
+        layers: 32,
+        ..Default::default()
+    };
+    let shaped = PlanRequest { seq_len_tokens: seq, hidden, ..bare };
+    let er = EstimateRequest {
+        fixed_s: 0.01,
+        per_sample_s: 0.003,
+        bus_bytes_per_s: 1e11,
+        tp_bytes_per_s: 2e11,
+        latency_s: 5e-6,
+        ..Default::default()
+    };
+    assert_eq!(er.comm_activation_bytes_per_sample, 0, "0 = from the plan's shape");
+    let want = estimate(&shaped, &er).unwrap(); // 2 bytes per element by default
+    let explicit = EstimateRequest { comm_activation_bytes_per_sample: seq * hidden * 2, ..er };
+    let got = estimate(&bare, &explicit).unwrap();
+    assert!(want.tp_comm_s > 0.0);
+    assert!(close(got.tp_comm_s, want.tp_comm_s, 1e-12), "{got:?} {want:?}");
+    assert!(close(got.total_s, want.total_s, 1e-12));
+    assert_eq!(
+        field_name(ffi::TRAINEST_FIELD_COMM_ACTIVATION_BYTES_PER_SAMPLE),
+        "comm_activation_bytes_per_sample"
+    );
+    // Tensor parallelism still counts its all-reduces per layer.
+    let err = estimate(&PlanRequest { layers: 0, ..bare }, &explicit).unwrap_err();
+    assert_eq!(
+        (err.name.as_str(), err.field.as_deref()),
+        ("TRAINEST_E_UNDERSPECIFIED", Some("layers"))
+    );
 }
 
 #[test]
