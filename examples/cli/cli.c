@@ -2788,11 +2788,18 @@ static void options_init(struct options *o)
     o->every = 1;
 }
 
-int trainest_cli_run(int argc, char **argv, FILE *in, FILE *out, FILE *err)
+/* Everything trainest_cli_run() does before it runs a command: --help,
+ * --version and help, the command, --json, and the flags into *o (always
+ * initialised). Sets *run and returns CLI_EXIT_OK when c->cmd is to run
+ * with *o; otherwise returns the exit status after printing the help, the
+ * version or a usage error. tests/fuzz/cli_argv.c fuzzes it. */
+static int parse_command_line(struct cli *c, int argc, char **argv, struct options *o,
+                              bool *run)
 {
-    struct cli c = {in, out, err, false, false, NULL};
+    *run = false;
+    options_init(o);
     if (argc < 2) {
-        print_usage(err);
+        print_usage(c->err);
         return CLI_EXIT_USAGE;
     }
     const char *first = argv[1];
@@ -2804,50 +2811,60 @@ int trainest_cli_run(int argc, char **argv, FILE *in, FILE *out, FILE *err)
     if (is_help(first) || version) {
         if (nargs > 0) {
             snprintf(msg, sizeof msg, "%s takes no arguments", first);
-            return usage_error(&c, msg);
+            return usage_error(c, msg);
         }
         if (version)
-            print_version(out);
+            print_version(c->out);
         else
-            print_usage(out);
-        return finish(&c, CLI_EXIT_OK);
+            print_usage(c->out);
+        return finish(c, CLI_EXIT_OK);
     }
     if (strcmp(first, "help") == 0) {
         if (nargs == 0) {
-            print_usage(out);
-            return finish(&c, CLI_EXIT_OK);
+            print_usage(c->out);
+            return finish(c, CLI_EXIT_OK);
         }
         const struct command *cmd = command_named(args[0]);
         if (!cmd || nargs > 1) {
             snprintf(msg, sizeof msg, "no help for '%.64s'", args[nargs > 1 ? 1 : 0]);
-            return usage_error(&c, msg);
+            return usage_error(c, msg);
         }
-        print_command_help(out, cmd);
-        return finish(&c, CLI_EXIT_OK);
+        print_command_help(c->out, cmd);
+        return finish(c, CLI_EXIT_OK);
     }
 
-    c.cmd = command_named(first);
-    c.json = has_arg(nargs, args, "--json");
-    if (!c.cmd) {
+    c->cmd = command_named(first);
+    c->json = has_arg(nargs, args, "--json");
+    if (!c->cmd) {
         if (strncmp(first, "-", 1) == 0)
             snprintf(msg, sizeof msg, "unknown flag '%.64s' (flags follow the command)", first);
         else
             snprintf(msg, sizeof msg, "unknown command '%.64s'", first);
-        return usage_error(&c, msg);
+        return usage_error(c, msg);
     }
-    c.json = c.json && accepts(c.cmd, flag_named("json", 4));
-    c.compact = c.cmd->run == run_eta; /* its --json prints JSON lines */
+    c->json = c->json && accepts(c->cmd, flag_named("json", 4));
+    c->compact = c->cmd->run == run_eta; /* its --json prints JSON lines */
     if (has_help(nargs, args)) {
-        print_command_help(out, c.cmd);
-        return finish(&c, CLI_EXIT_OK);
+        print_command_help(c->out, c->cmd);
+        return finish(c, CLI_EXIT_OK);
     }
 
+    const int rc = parse_flags(c, nargs, args, o);
+    if (rc != CLI_EXIT_OK)
+        return finish(c, rc);
+    *run = true;
+    return CLI_EXIT_OK;
+}
+
+int trainest_cli_run(int argc, char **argv, FILE *in, FILE *out, FILE *err)
+{
+    struct cli c = {in, out, err, false, false, NULL};
     struct options o;
-    options_init(&o);
-    int rc = parse_flags(&c, nargs, args, &o);
-    if (rc == CLI_EXIT_OK)
-        rc = c.cmd->run(&c, &o);
-    return finish(&c, rc);
+    bool run;
+    const int rc = parse_command_line(&c, argc, argv, &o, &run);
+    if (!run)
+        return rc;
+    return finish(&c, c.cmd->run(&c, &o));
 }
 
 int trainest_cli_main(int argc, char **argv, FILE *out, FILE *err)
