@@ -3799,6 +3799,29 @@ static void test_parse_enum_exact(void **state)
     assert_null(enum_name_of(names, 7));
 }
 
+/* Regression (fixed in 722f899, found by tests/fuzz/cli_args.c,
+ * corpus/cli_args/regress-u64-overflow-then-junk): parse_u64 said "out of
+ * range" for junk after overflowing digits; it is not a number at all. */
+static void test_parse_u64_overflow_then_junk(void **state)
+{
+    (void)state;
+    static const char *const junk[] = {"99999999999999999999x", "18446744073709551616x",
+                                       "99999999999999999999 ", "999999999999999999999999-1"};
+    for (size_t i = 0; i < sizeof junk / sizeof junk[0]; i++) {
+        uint64_t v = 12345;
+        assert_int_equal(parse_u64(junk[i], &v), PARSE_SYNTAX);
+        assert_int_equal(v, 12345);
+    }
+    uint64_t v = 12345;
+    assert_int_equal(parse_u64("99999999999999999999", &v), PARSE_RANGE); /* digits only: range */
+    assert_int_equal(v, 12345);
+    struct run r = RUN("plan", "--samples", "99999999999999999999x");
+    assert_int_equal(r.rc, CLI_EXIT_USAGE);
+    assert_contains(r.err, "'99999999999999999999x' is not a whole number");
+    assert_not_contains(r.err, "out of range");
+    run_free(&r);
+}
+
 /* ---- JSON writer and checker ---------------------------------------------------------- */
 
 /* Write with fn into a string. */
@@ -3989,6 +4012,7 @@ int main(void)
         cmocka_unit_test(test_parse_u64_strict),
         cmocka_unit_test(test_parse_double_strict),
         cmocka_unit_test(test_parse_enum_exact),
+        cmocka_unit_test(test_parse_u64_overflow_then_junk),
         cmocka_unit_test(test_json_writer_round_trips),
         cmocka_unit_test(test_json_check_strict),
     };
