@@ -3822,6 +3822,47 @@ static void test_parse_u64_overflow_then_junk(void **state)
     run_free(&r);
 }
 
+/* Regression (found by tests/fuzz/cli_argv.c, corpus/cli_argv/regress-help-
+ * as-flag-value): "-h" after a flag that takes a value is that value, as in
+ * --flag=-h; it printed the command's help instead. */
+static void test_cli_help_as_flag_value(void **state)
+{
+    (void)state;
+    struct run a = RUN("plan", "--samples", "-h");
+    struct run b = RUN("plan", "--samples=-h");
+    assert_int_equal(a.rc, CLI_EXIT_USAGE);
+    assert_string_equal(a.out, "");
+    assert_contains(a.err, "--samples: '-h' is not a whole number");
+    assert_int_equal(b.rc, a.rc);
+    assert_string_equal(b.out, a.out);
+    assert_string_equal(b.err, a.err);
+    run_free(&a);
+    run_free(&b);
+    a = RUN("calibrate", "--calibration", "-h"); /* a file named -h */
+    assert_int_equal(a.rc, CLI_EXIT_USAGE);
+    assert_contains(a.err, "-h: cannot open");
+    run_free(&a);
+    /* elsewhere -h still asks for help: after a value, a flag without one,
+     * a bare word, an unknown flag */
+    static const struct {
+        char *args[4];
+    } help[] = {
+        {{"--samples", "10", "-h"}}, {{"--json", "-h"}}, {{"extra", "-h"}}, {{"--bogus", "-h"}},
+        {{"--samples=10", "-h"}},    {{"--samples", "--help"}},
+    };
+    for (size_t i = 0; i < sizeof help / sizeof help[0]; i++) {
+        char *argv[8] = {"trainest", "plan"};
+        int argc = 2;
+        for (int k = 0; k < 4 && help[i].args[k]; k++)
+            argv[argc++] = help[i].args[k];
+        a = run_argv(argc, argv);
+        assert_int_equal(a.rc, CLI_EXIT_OK);
+        assert_contains(a.out, "Usage: trainest plan");
+        assert_string_equal(a.err, "");
+        run_free(&a);
+    }
+}
+
 /* ---- JSON writer and checker ---------------------------------------------------------- */
 
 /* Write with fn into a string. */
@@ -4013,6 +4054,7 @@ int main(void)
         cmocka_unit_test(test_parse_double_strict),
         cmocka_unit_test(test_parse_enum_exact),
         cmocka_unit_test(test_parse_u64_overflow_then_junk),
+        cmocka_unit_test(test_cli_help_as_flag_value),
         cmocka_unit_test(test_json_writer_round_trips),
         cmocka_unit_test(test_json_check_strict),
     };

@@ -2755,11 +2755,21 @@ static bool has_arg(int argc, char **args, const char *arg)
     return false;
 }
 
+/* Whether args ask for help: "-h" or "--help" anywhere but as the value of
+ * a flag, which the form --flag VALUE takes whatever it is unless it starts
+ * with "--": "--samples -h" means what "--samples=-h" does. */
 static bool has_help(int argc, char **args)
 {
-    for (int i = 0; i < argc; i++)
+    for (int i = 0; i < argc; i++) {
         if (is_help(args[i]))
             return true;
+        if (strncmp(args[i], "--", 2) == 0 && !strchr(args[i], '=') && i + 1 < argc &&
+            strncmp(args[i + 1], "--", 2) != 0) {
+            const struct flag *fl = flag_named(args[i] + 2, strlen(args[i] + 2));
+            if (fl && fl->kind != FLAG_BOOL)
+                i++; /* its value */
+        }
+    }
     return false;
 }
 
