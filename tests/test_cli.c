@@ -3863,6 +3863,46 @@ static void test_cli_help_as_flag_value(void **state)
     }
 }
 
+/* Regression (found by tests/fuzz/cli_argv.c, corpus/cli_argv/regress-range-
+ * part-32-chars): a part of MIN:MAX[:STEP] or A,B,C of 32 characters or
+ * more was "out of range" even when it was a valid number (leading zeros,
+ * as every whole-number flag takes) or not a number at all. */
+static void test_cli_range_long_parts(void **state)
+{
+    (void)state;
+    static const char zeros8[] = "0000000000000000000000000000000000000008"; /* 40 chars */
+    char range[96];
+    snprintf(range, sizeof range, "%s:16", zeros8);
+    struct run a = RUN("search", "--samples", "100", "--per-sample-s", "0.01", "--json",
+                       "--global-batch-range", range);
+    struct run b = RUN("search", "--samples", "100", "--per-sample-s", "0.01", "--json",
+                       "--global-batch-range", "8:16");
+    assert_int_equal(a.rc, CLI_EXIT_OK);
+    assert_string_equal(a.err, "");
+    assert_string_equal(a.out, b.out);
+    run_free(&a);
+    run_free(&b);
+    a = RUN("search", "--samples", "100", "--per-sample-s", "0.01", "--global-batch-range",
+            "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx:16");
+    assert_int_equal(a.rc, CLI_EXIT_USAGE);
+    assert_contains(a.err, "part 1 is not valid");
+    run_free(&a);
+    a = RUN("search", "--samples", "100", "--per-sample-s", "0.01", "--global-batch-range",
+            "8:000000000000000000000000000000000018446744073709551616");
+    assert_int_equal(a.rc, CLI_EXIT_USAGE);
+    assert_contains(a.err, "part 2 is out of range");
+    run_free(&a);
+    /* parse_u64_n: the n bytes, no terminator needed */
+    uint64_t v = 0;
+    assert_int_equal(parse_u64_n("12:34", 2, &v), PARSE_OK);
+    assert_int_equal(v, 12);
+    assert_int_equal(parse_u64_n(zeros8, strlen(zeros8), &v), PARSE_OK);
+    assert_int_equal(v, 8);
+    assert_int_equal(parse_u64_n("12", 0, &v), PARSE_EMPTY);
+    assert_int_equal(parse_u64_n("1x", 2, &v), PARSE_SYNTAX);
+    assert_int_equal(v, 8);
+}
+
 /* ---- JSON writer and checker ---------------------------------------------------------- */
 
 /* Write with fn into a string. */
@@ -4055,6 +4095,7 @@ int main(void)
         cmocka_unit_test(test_parse_enum_exact),
         cmocka_unit_test(test_parse_u64_overflow_then_junk),
         cmocka_unit_test(test_cli_help_as_flag_value),
+        cmocka_unit_test(test_cli_range_long_parts),
         cmocka_unit_test(test_json_writer_round_trips),
         cmocka_unit_test(test_json_check_strict),
     };

@@ -30,11 +30,16 @@ static int is_digit(char c)
 
 int parse_u64(const char *s, uint64_t *out)
 {
-    if (!s || !*s)
+    return parse_u64_n(s, s ? strlen(s) : 0, out);
+}
+
+int parse_u64_n(const char *s, size_t n, uint64_t *out)
+{
+    if (!s || !n)
         return PARSE_EMPTY;
     uint64_t v = 0;
     bool too_large = false; /* decided only once the whole text is known to be a number */
-    for (const char *p = s; *p; p++) {
+    for (const char *p = s; p < s + n; p++) {
         if (!is_digit(*p))
             return PARSE_SYNTAX;
         const uint64_t d = (uint64_t)(*p - '0');

@@ -4,6 +4,7 @@
 #ifndef TRAINEST_CLI_ARGS_H
 #define TRAINEST_CLI_ARGS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* What a parser made of its input. */
@@ -27,6 +28,10 @@ const char *parse_status_text(int status);
 /* Decimal digits only: no sign, no blanks, no prefix, no trailing junk;
  * leading zeros are allowed. *out is written only on PARSE_OK. */
 int parse_u64(const char *s, uint64_t *out);
+
+/* The same for the n bytes at s (a part of a longer text; a NUL among
+ * them is not a digit). */
+int parse_u64_n(const char *s, size_t n, uint64_t *out);
 
 /* A finite decimal number: [+-]digits[.digits][(e|E)[+-]digits], with at
  * least one digit before or after the point. No blanks, hex, inf or nan.

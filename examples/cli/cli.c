@@ -998,13 +998,7 @@ static bool parse_parts(const struct flag *fl, const char *value, char sep, bool
         }
         const char *end = strchr(p, sep);
         const size_t len = end ? (size_t)(end - p) : strlen(p);
-        char buf[32];
-        int st = len == 0 ? PARSE_EMPTY : len >= sizeof buf ? PARSE_RANGE : PARSE_OK;
-        if (st == PARSE_OK) {
-            memcpy(buf, p, len);
-            buf[len] = '\0';
-            st = parse_u64(buf, &parts[n]);
-        }
+        int st = parse_u64_n(p, len, &parts[n]);
         if (st == PARSE_OK && range && parts[n] == 0)
             st = PARSE_RANGE;
         if (st != PARSE_OK) {

@@ -5,8 +5,8 @@
  *
  * Input: a mode byte, then
  *   mode 0-127: a command-line value (the rest of the input, as a C string)
- *     through parse_u64(), parse_double() and parse_enum(), each checked
- *     against the grammar in args.h;
+ *     through parse_u64(), parse_u64_n() (on its first half), parse_double()
+ *     and parse_enum(), each checked against the grammar in args.h;
  *   mode 128-255: CSV text (the rest of the input, not NUL-terminated),
  *     after 3 bytes: cap, errcap, flags; read as observations or as memory
  *     points (mode bit 0), then fitted like `trainest calibrate` /
@@ -21,6 +21,8 @@
 #include "cli/csv.c"
 
 /* ---- Command-line values ----------------------------------------------------- */
+
+static void *alloc_exact(size_t n);
 
 static int all_digits(const char *s)
 {
@@ -85,6 +87,17 @@ static void check_values(const char *s)
     if (su != PARSE_OK)
         FZ_SCHECK("parse_u64", "untouched", u == sentinel, "\"%.80s\": *out written on failure", s);
     FZ_SCHECK("parse_status_text", "text", good_status_text(su), "no text for %d", su);
+
+    /* parse_u64_n: parse_u64 of a prefix, read from exactly its bytes */
+    const size_t k = strlen(s) / 2;
+    char *prefix = alloc_exact(k + 1), *bytes = alloc_exact(k);
+    memcpy(prefix, s, k);
+    prefix[k] = '\0';
+    memcpy(bytes, s, k);
+    uint64_t up = sentinel, un = sentinel;
+    const int sp = parse_u64(prefix, &up), sn = parse_u64_n(bytes, k, &un);
+    FZ_SCHECK("parse_u64_n", "prefix", sp == sn && up == un, "\"%.80s\" (%zu bytes): %d %llu, parse_u64: %d %llu",
+              prefix, k, sn, (unsigned long long)un, sp, (unsigned long long)up);
 
     /* parse_double: the grammar, finite values, strtod's value */
     double d = fz_bits_double(sentinel);
