@@ -3903,6 +3903,32 @@ static void test_cli_range_long_parts(void **state)
     assert_int_equal(v, 8);
 }
 
+/* Regression (found by tests/fuzz/cli_argv.c, corpus/cli_argv/regress-json-
+ * error-cut-utf8): a usage error quotes at most 64 bytes of a value, which
+ * can cut a UTF-8 character; with --json the message was then not valid
+ * JSON (nor was any value that is not UTF-8). Such bytes are U+FFFD now. */
+static void test_cli_json_error_cut_utf8(void **state)
+{
+    (void)state;
+    char value[96] = "x";
+    for (int i = 0; i < 40; i++)
+        strcat(value, "\xc3\xa9"); /* e acute: the 64th byte is a lead byte */
+    struct run r = RUN("plan", "--json", "--samples", value);
+    assert_int_equal(r.rc, CLI_EXIT_USAGE);
+    assert_true(jc_valid(r.out));
+    assert_key_string(r.out, "error", "usage");
+    char msg[512];
+    assert_true(jc_get_string(r.out, "message", msg, sizeof msg));
+    assert_contains(msg, "\xc3\xa9\xef\xbf\xbd' is not a whole number"); /* ... e, U+FFFD */
+    run_free(&r);
+    r = RUN("plan", "--json", "--samples", "\xff\xc3(\xed\xa0\x80");
+    assert_int_equal(r.rc, CLI_EXIT_USAGE);
+    assert_true(jc_valid(r.out));
+    assert_true(jc_get_string(r.out, "message", msg, sizeof msg));
+    assert_contains(msg, "'\xef\xbf\xbd\xef\xbf\xbd(\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd'");
+    run_free(&r);
+}
+
 /* ---- JSON writer and checker ---------------------------------------------------------- */
 
 /* Write with fn into a string. */
@@ -4096,6 +4122,7 @@ int main(void)
         cmocka_unit_test(test_parse_u64_overflow_then_junk),
         cmocka_unit_test(test_cli_help_as_flag_value),
         cmocka_unit_test(test_cli_range_long_parts),
+        cmocka_unit_test(test_cli_json_error_cut_utf8),
         cmocka_unit_test(test_json_writer_round_trips),
         cmocka_unit_test(test_json_check_strict),
     };

@@ -79,6 +79,25 @@ void json_array_end(struct json *j)
     close_container(j, ']');
 }
 
+/* The length of the well-formed UTF-8 sequence at p (a lead byte >= 0x80),
+ * or 0: no overlongs, surrogates or code points above U+10FFFF. Stops at
+ * the first byte that does not fit, so never reads past a terminator. */
+static int utf8_sequence(const unsigned char *p)
+{
+    const int n = p[0] >= 0xF0 && p[0] <= 0xF4   ? 4
+                  : p[0] >= 0xE0 && p[0] <= 0xEF ? 3
+                  : p[0] >= 0xC2 && p[0] <= 0xDF ? 2
+                                                 : 0;
+    const unsigned char lo = p[0] == 0xE0 ? 0xA0 : p[0] == 0xF0 ? 0x90 : 0x80;
+    const unsigned char hi = p[0] == 0xED ? 0x9F : p[0] == 0xF4 ? 0x8F : 0xBF;
+    if (n == 0 || p[1] < lo || p[1] > hi)
+        return 0;
+    for (int i = 2; i < n; i++)
+        if (p[i] < 0x80 || p[i] > 0xBF)
+            return 0;
+    return n;
+}
+
 static void write_string(FILE *f, const char *s)
 {
     fputc('"', f);
@@ -106,10 +125,22 @@ static void write_string(FILE *f, const char *s)
             fputs("\\t", f);
             break;
         default:
-            if (*p < 0x20)
+            if (*p < 0x20) {
                 fprintf(f, "\\u%04x", (unsigned)*p);
-            else
+            } else if (*p < 0x80) {
                 fputc(*p, f);
+            } else {
+                /* JSON is UTF-8: a byte that starts no well-formed sequence
+                 * (a command-line value cut by "%.64s" in a message, or not
+                 * UTF-8 at all) is written as U+FFFD */
+                const int n = utf8_sequence(p);
+                if (n) {
+                    fwrite(p, 1, (size_t)n, f);
+                    p += n - 1;
+                } else {
+                    fputs("\\ufffd", f);
+                }
+            }
         }
     }
     fputc('"', f);

@@ -32,9 +32,10 @@ void json_array_end(struct json *j);
 void json_key(struct json *j, const char *key);
 
 /* Values. Strings are escaped as RFC 8259 requires and otherwise copied
- * byte for byte (UTF-8 in, UTF-8 out); NULL writes null. Doubles are
- * written with %.17g, which round-trips; NaN and infinities, which JSON
- * cannot represent, are written as null. */
+ * byte for byte (UTF-8 in, UTF-8 out), but a byte that begins no
+ * well-formed UTF-8 sequence is written as \ufffd; NULL writes null.
+ * Doubles are written with %.17g, which round-trips; NaN and infinities,
+ * which JSON cannot represent, are written as null. */
 void json_string(struct json *j, const char *s);
 void json_u64(struct json *j, uint64_t v);
 void json_double(struct json *j, double v);
