@@ -103,9 +103,42 @@ static tr_u128 mul128(tr_u128 a, tr_u128 b, bool *overflow)
     return r;
 }
 
+/* ceil(a * b / d) where a * b needs more than 128 bits: the 256-bit
+ * product, then restoring division. A quotient beyond 2^64 - 1 sets
+ * *overflow. */
+static uint64_t mul_div_ceil_wide(tr_u128 a, tr_u128 b, tr_u128 d, bool *overflow)
+{
+    const tr_u128 low = UINT64_MAX;
+    const tr_u128 p00 = (a & low) * (b & low), p01 = (a & low) * (b >> 64),
+                  p10 = (a >> 64) * (b & low), p11 = (a >> 64) * (b >> 64);
+    const tr_u128 mid = (p00 >> 64) + (p01 & low) + (p10 & low);
+    const tr_u128 lo = (p00 & low) | mid << 64;
+    tr_u128 r = p11 + (p01 >> 64) + (p10 >> 64) + (mid >> 64), q = 0; /* r: the high half */
+    if (r >= d) { /* a quotient of 2^128 or more */
+        *overflow = true;
+        return UINT64_MAX;
+    }
+    for (int i = 127; i >= 0; i--) { /* invariant: r < d */
+        const bool carry = r >> 127;
+        r = r << 1 | (lo >> i & 1);
+        q <<= 1;
+        if (carry || r >= d) {
+            r -= d;
+            q |= 1;
+        }
+    }
+    if (q > UINT64_MAX || (q == UINT64_MAX && r)) {
+        *overflow = true;
+        return UINT64_MAX;
+    }
+    return (uint64_t)(q + (r != 0));
+}
+
 /* Activation bytes of one device for a micro-batch of m samples. Every
- * intermediate is a checked 128-bit product: a result beyond 2^64 - 1, or
- * an intermediate beyond 2^128 - 1, sets *overflow. */
+ * intermediate is a checked 128-bit product, and a result beyond 2^64 - 1
+ * sets *overflow. One micro-batch beyond 2^128 - 1 bytes is beyond that on
+ * any device; its product with the micro-batches in flight is not: that
+ * one goes to 256 bits (PP 2^24 and v 2^20 give a factor near 2^68). */
 uint64_t trainest_priv_activation_bytes(const struct tr_mem_shape *s, uint64_t m, bool *overflow)
 {
     bool ovf = false;
@@ -127,8 +160,10 @@ uint64_t trainest_priv_activation_bytes(const struct tr_mem_shape *s, uint64_t m
         per_mb = mul128(per_layer, s->layers, &ovf);
     }
     /* in flight: in_num / in_den micro-batches */
-    const tr_u128 num = mul128(per_mb, s->in_num, &ovf);
     const tr_u128 d = mul128((tr_u128)s->tp * s->act_pp, s->in_den, &ovf);
+    tr_u128 num;
+    if (!ovf && __builtin_mul_overflow(per_mb, s->in_num, &num))
+        return mul_div_ceil_wide(per_mb, s->in_num, d, overflow);
     if (ovf || num / d + (num % d != 0) > UINT64_MAX) {
         *overflow = true;
         return UINT64_MAX;

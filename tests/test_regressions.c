@@ -399,6 +399,35 @@ static void test_regression_suggest_interleaved_pipeline(void **state)
     assert_int_equal(s[0].grad_accum_steps, 4);
 }
 
+/* Found by test_edges (the in-flight table): when the activations of one
+ * micro-batch times the micro-batches in flight passed 2^128 as a fraction
+ * (PP 2^24, v 2^20: a numerator near 2^68 per byte), memory_for_plan()
+ * said OVERFLOW, though the activations per device are near 2^57 bytes. */
+static void test_regression_memory_in_flight_beyond_128_bits(void **state)
+{
+    (void)state;
+    trainest_plan_request prq = tu_request(UINT64_MAX, 0, UINT64_C(1) << 20, UINT64_C(1) << 24, 1);
+    prq.preset = TRAINEST_PRESET_MEGATRON;
+    prq.tensor_parallel = 8;
+    prq.pipeline_parallel = UINT64_C(1) << 24;
+    prq.virtual_stages = UINT64_C(1) << 20;
+    trainest_memory_request mrq;
+    trainest_memory_request_init(&mrq, sizeof mrq);
+    mrq.params = 175000000000;
+    mrq.activation_bytes_per_sample = UINT64_C(1) << 40;
+    mrq.device_memory_bytes = 85899345920;
+    trainest_memory m;
+    m.struct_size = sizeof m;
+    assert_int_equal(trainest_memory_for_plan(&m, &mrq, &prq), TRAINEST_OK);
+    /* 2^60 bytes a micro-batch, 2^24 (1 + (2^24 - 1) / 2^44) in flight, over
+     * TP x PP = 2^27 devices: 2^13 (2^44 + 2^24 - 1) bytes exactly */
+    assert_int_equal(m.activation_bytes, (UINT64_C(1) << 57) + (UINT64_C(1) << 37) - 8192);
+    assert_int_equal(m.static_bytes, 1304 * 16); /* ceil(175e9 / 2^27) parameters, 16 bytes each */
+    assert_int_equal(m.total_bytes, m.static_bytes + m.activation_bytes);
+    assert_int_equal(m.fits, 0);
+    assert_int_equal(m.max_micro_batch, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -417,6 +446,7 @@ int main(void)
         cmocka_unit_test(test_regression_memory_states_split_by_pipeline_too),
         cmocka_unit_test(test_regression_critical_memory_follows_layout),
         cmocka_unit_test(test_regression_suggest_interleaved_pipeline),
+        cmocka_unit_test(test_regression_memory_in_flight_beyond_128_bits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
