@@ -106,9 +106,6 @@ static int rampup(trainest_rampup *out, const trainest_plan_request *prq,
     if (tr_mul_overflow(prq->samples, prq->epochs, &r.train_samples))
         FAIL(TRAINEST_E_OVERFLOW, TRAINEST_FIELD_EPOCHS);
     out->increments = r.increments;
-    const uint64_t limit = r.ramp_samples < r.train_samples ? r.ramp_samples : r.train_samples;
-    if (limit > UINT64_MAX - G)
-        FAIL(TRAINEST_E_OVERFLOW, TRAINEST_FIELD_RAMPUP_SAMPLES);
 
     /* START == G: Megatron divides by zero; without increments there is no
      * ramp, and every iteration runs at the target. */
@@ -122,7 +119,11 @@ static int rampup(trainest_rampup *out, const trainest_plan_request *prq,
                  k ? TRAINEST_FIELD_RAMPUP_INCREMENT : TRAINEST_FIELD_RAMPUP_START);
         const uint64_t j = run_length(&r, c, b, k);
         iters += j;
-        c += j * b; /* <= limit + b <= limit + G: checked above */
+        /* the last iteration may pass the limit by up to b: beyond 2^64 - 1
+         * only if the samples really do */
+        uint64_t jb;
+        if (tr_mul_overflow(j, b, &jb) || tr_add_overflow(c, jb, &c))
+            FAIL(TRAINEST_E_OVERFLOW, TRAINEST_FIELD_RAMPUP_SAMPLES);
         if (erq)
             ramp_s += (double)j * trainest_priv_full_step_s(&sm, (double)(b / mR),
                                                             (double)p.micro_batch);

@@ -428,6 +428,44 @@ static void test_regression_memory_in_flight_beyond_128_bits(void **state)
     assert_int_equal(m.max_micro_batch, 0);
 }
 
+/* Found by test_edges (the ramp-up table): rampup_compute() refused with
+ * OVERFLOW whenever both RAMP_SAMPLES and the training samples were within
+ * one target batch of 2^64, before counting: with START equal to the target
+ * (no ramp) over 2^64 - 1 samples every count fits. It now reports OVERFLOW
+ * only when the samples consumed pass 2^64 - 1. */
+static void test_regression_rampup_near_uint64_max_counts(void **state)
+{
+    (void)state;
+    trainest_plan_request prq = tu_request(UINT64_MAX, 4, 1, 0, 1);
+    prq.preset = TRAINEST_PRESET_MEGATRON;
+    trainest_rampup_request rq;
+    trainest_rampup_request_init(&rq, sizeof rq);
+    rq.start_global_batch = 4; /* the target: no ramp */
+    rq.ramp_samples = UINT64_MAX;
+    trainest_rampup r;
+    r.struct_size = sizeof r;
+    assert_int_equal(trainest_rampup_compute(&r, &prq, &rq, NULL), TRAINEST_OK);
+    assert_int_equal(r.rampup_steps, 0);
+    assert_int_equal(r.total_steps, (UINT64_C(1) << 62) - 1);
+    assert_int_equal(r.total_samples, UINT64_MAX - 3);
+    /* A ramp 1 -> 2 over 2^64 - 1 samples: per increment (double)(2^64 - 1)
+     * = 2^64, so batches of 1 while (double)c < 2^64, i.e. c <= 2^64 - 1025
+     * (2^64 - 1024 rounds to even, up), then batches of 2. Over 2^64 - 3
+     * samples the last iteration ends at 2^64 - 2: it fits; over 2^64 - 2 it
+     * would end at 2^64: one over. */
+    prq = tu_request(UINT64_MAX - 2, 2, 1, 0, 1);
+    prq.preset = TRAINEST_PRESET_MEGATRON;
+    rq.start_global_batch = 1;
+    rq.increment = 1;
+    assert_int_equal(trainest_rampup_compute(&r, &prq, &rq, NULL), TRAINEST_OK);
+    assert_int_equal(r.rampup_steps, (UINT64_MAX - 1023) + 511);
+    assert_int_equal(r.rampup_samples, UINT64_MAX - 1);
+    assert_int_equal(r.steps_after, 0);
+    prq.samples = UINT64_MAX - 1;
+    assert_int_equal(trainest_rampup_compute(&r, &prq, &rq, NULL), TRAINEST_E_OVERFLOW);
+    assert_int_equal(r.invalid_field, TRAINEST_FIELD_RAMPUP_SAMPLES);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -447,6 +485,7 @@ int main(void)
         cmocka_unit_test(test_regression_critical_memory_follows_layout),
         cmocka_unit_test(test_regression_suggest_interleaved_pipeline),
         cmocka_unit_test(test_regression_memory_in_flight_beyond_128_bits),
+        cmocka_unit_test(test_regression_rampup_near_uint64_max_counts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
