@@ -16,6 +16,7 @@
  *   window fits step time = a + b * samples by weighted least squares in
  *   the running (West) form, so that a growing batch is extrapolated by the
  *   samples still to come. */
+#include <float.h>
 #include <math.h>
 #include <stdbool.h>
 #include <string.h>
@@ -346,6 +347,11 @@ int trainest_eta_report_compute(trainest_eta_report *out, const trainest_eta *st
         fr.work_s = work;
         fr.devices = 1;
         fr.mtbf_hours_per_device = c->job_mtbf_s / 3600;
+        /* an MTBF below 3600 x the smallest double (1.8e-320 s) is 0 in
+         * hours, which reads "never fails": it fails at once, as the
+         * smallest MTBF in hours does (the failure model refuses it) */
+        if (fr.mtbf_hours_per_device == 0)
+            fr.mtbf_hours_per_device = DBL_TRUE_MIN;
         fr.checkpoint_write_s = c->checkpoint_write_s;
         fr.restart_s = c->restart_s;
         fr.checkpoint_interval_s = c->checkpoint_interval_s;

@@ -466,6 +466,36 @@ static void test_regression_rampup_near_uint64_max_counts(void **state)
     assert_int_equal(r.invalid_field, TRAINEST_FIELD_RAMPUP_SAMPLES);
 }
 
+/* Found by test_edges (the ETA table): the tracker handed the failure
+ * model job_mtbf_s / 3600 hours, which is 0 for an MTBF below about
+ * 9e-321 s; 0 hours means "never fails", so a job failing every 5e-324 s
+ * got a report without any failure cost. Like the smallest MTBF the
+ * failure model refuses (test_regression_failure_subnormal_mtbf), it is
+ * now OUT_OF_RANGE, blamed on job_mtbf_s. */
+static void test_regression_eta_subnormal_job_mtbf(void **state)
+{
+    (void)state;
+    trainest_eta_config c;
+    trainest_eta_config_init(&c, sizeof c);
+    c.total_steps = 10000;
+    c.job_mtbf_s = 4.9406564584124654e-324;
+    c.checkpoint_write_s = 60;
+    trainest_eta e;
+    assert_int_equal(trainest_eta_init(&e, sizeof e, &c), TRAINEST_OK);
+    assert_int_equal(trainest_eta_update(&e, 0.5, 64), TRAINEST_OK);
+    trainest_eta_report r;
+    r.struct_size = sizeof r;
+    assert_int_equal(trainest_eta_report_compute(&r, &e, 0), TRAINEST_E_OUT_OF_RANGE);
+    assert_int_equal(r.invalid_field, TRAINEST_FIELD_JOB_MTBF_S);
+    assert_true(r.remaining_s == 0);
+    /* the next MTBF up that is not 0 in hours said the same already */
+    c.job_mtbf_s = 1e-320;
+    assert_int_equal(trainest_eta_init(&e, sizeof e, &c), TRAINEST_OK);
+    assert_int_equal(trainest_eta_update(&e, 0.5, 64), TRAINEST_OK);
+    assert_int_equal(trainest_eta_report_compute(&r, &e, 0), TRAINEST_E_OUT_OF_RANGE);
+    assert_int_equal(r.invalid_field, TRAINEST_FIELD_JOB_MTBF_S);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -486,6 +516,7 @@ int main(void)
         cmocka_unit_test(test_regression_suggest_interleaved_pipeline),
         cmocka_unit_test(test_regression_memory_in_flight_beyond_128_bits),
         cmocka_unit_test(test_regression_rampup_near_uint64_max_counts),
+        cmocka_unit_test(test_regression_eta_subnormal_job_mtbf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
