@@ -1886,6 +1886,25 @@ static void test_estimate_model_parallel_keys(void **state)
     assert_close(get_double(r.out, "bubble_ratio"), 1.0 / 128, 1e-12);
     run_free(&r);
 
+    /* the activation bytes given instead of the shape's (0.6) */
+    trainest_plan_request bare = prq;
+    bare.hidden = 0;
+    trainest_estimate_request given_bytes = erq;
+    given_bytes.comm_activation_bytes_per_sample = prq.seq_len_tokens * prq.hidden * 4;
+    given_bytes.activation_bytes_per_element = 0;
+    trainest_estimate e2;
+    e2.struct_size = sizeof e2;
+    assert_int_equal(trainest_estimate_run(&e2, &bare, &given_bytes), TRAINEST_OK);
+    assert_close(e2.total_s, e.total_s, 1e-9 * e.total_s);
+    char bytes[32];
+    snprintf(bytes, sizeof bytes, "%" PRIu64, given_bytes.comm_activation_bytes_per_sample);
+    r = RUN("estimate", MP_ARGS, "--comm-activation-bytes-per-sample", bytes, "--tp-bytes-per-s",
+            "1e11", "--recompute", "full", "--virtual-stages", "2", "--json");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_close(get_double(r.out, "total_s"), e2.total_s, 1e-12);
+    assert_close(get_double(r.out, "tp_comm_s"), e2.tp_comm_s, 1e-12);
+    run_free(&r);
+
     /* Megatron FLOPs from the shape and selective recompute */
     erq.recompute = TRAINEST_RECOMPUTE_SELECTIVE;
     erq.per_sample_s = 0;
@@ -3654,7 +3673,7 @@ static void test_every_command_help(void **state)
     (void)state;
     static const struct {
         char *cmd;
-        const char *has[12];
+        const char *has[14];
         const char *lacks[4];
     } cases[] = {
         {"plan",
@@ -3663,8 +3682,8 @@ static void test_every_command_help(void **state)
           "nearest valid layouts", NULL},
          {"--per-sample-s", "--mtbf-hours-per-device", NULL}},
         {"estimate",
-         {"--activation-bytes-per-element", "--tp-bytes-per-s", "--p2p-bytes-per-s",
-          "--mtbf-hours-per-node", "--checkpoint-interval-s", "--rampup START,INCR,SAMPLES",
+         {"--activation-bytes-per-element", "--comm-activation-bytes-per-sample",
+          "--tp-bytes-per-s", "--p2p-bytes-per-s", "--mtbf-hours-per-node", "--checkpoint-interval-s", "--rampup START,INCR,SAMPLES",
           "--noise-scale", "--min-steps", "--min-samples", "--device-memory-bytes",
           "selective", NULL},
          {"--max-devices", "--svg", NULL}},

@@ -333,6 +333,12 @@ static const struct flag flags[] = {
      NULL, TRAINEST_FIELD_ACTIVATION_BYTES_PER_ELEMENT, false, "B",
      "bytes per activation element sent between tensor- and pipeline-parallel ranks "
      "(default 2: bf16)"},
+    {"comm-activation-bytes-per-sample", FLAG_U64, GROUP_MPCOMM,
+     EST(comm_activation_bytes_per_sample), NULL,
+     TRAINEST_FIELD_COMM_ACTIVATION_BYTES_PER_SAMPLE, false, "B",
+     "bytes of one layer's activations of one sample, as tensor- and pipeline-parallel "
+     "ranks send them (default seq-len x hidden x --activation-bytes-per-element); "
+     "given, --hidden and --seq-len are not needed for the time"},
     {"tp-bytes-per-s", FLAG_DOUBLE, GROUP_MPCOMM, EST(tp_bytes_per_s), NULL,
      TRAINEST_FIELD_TP_BYTES_PER_S, false, "X",
      "tensor-parallel all-reduce bandwidth within a node (default --bus-bytes-per-s)"},
