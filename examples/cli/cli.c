@@ -2038,7 +2038,8 @@ int estimate_error(struct cli *c, int status, uint32_t field, const struct optio
     if (status == TRAINEST_E_UNDERSPECIFIED && plan_field(field))
         snprintf(d.hint, sizeof d.hint,
                  "tensor- and pipeline-parallel time needs the model shape: --hidden and "
-                 "--seq-len, and --layers with tensor parallelism");
+                 "--seq-len (or --comm-activation-bytes-per-sample), and --layers with "
+                 "tensor parallelism");
     return library_error(c, status, field, &d);
 }
 
