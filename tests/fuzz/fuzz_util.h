@@ -5,8 +5,8 @@
  * LLVMFuzzerTestOneInput() and includes this header. Everything here is
  * static inline, so a target builds on its own:
  *
- *   clang -fsanitize=fuzzer,address,undefined -Iinclude -Ilib -Iexamples \
- *         <every lib/ .c file> tests/fuzz/<name>.c -lm
+ *   clang -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+ *         -Iinclude -Ilib -Iexamples <every lib/ .c file> tests/fuzz/<name>.c -lm
  *
  * With -DTRAINEST_FUZZ_REPLAY the header also defines main(): a replay
  * driver that runs every file of a corpus directory through the target
