@@ -488,7 +488,8 @@ TRAINEST_API int trainest_plan_compute(trainest_plan *out, const trainest_plan_r
  *         ::TRAINEST_E_NULL, ::TRAINEST_E_STRUCT_SIZE, ::TRAINEST_E_UNSUPPORTED,
  *         ::TRAINEST_E_ZERO, ::TRAINEST_E_UNKNOWN_ENUM,
  *         ::TRAINEST_E_PRESET_CONFLICT, ::TRAINEST_E_OVERFLOW (a layout
- *         whose device count overflows) or ::TRAINEST_E_BAD_LAYOUT (repair
+ *         whose device count overflows), ::TRAINEST_E_INCONSISTENT (devices
+ *         with another data_parallel) or ::TRAINEST_E_BAD_LAYOUT (repair
  *         the layout first: trainest_layout_suggest()) for requests too
  *         broken to repair.
  * @since 0.1.0
@@ -748,7 +749,8 @@ TRAINEST_API int trainest_estimate_run(trainest_estimate *out, const trainest_pl
  *         (a bad step_s, or more than 65536 observations; invalid_index says
  *         which observation); ::TRAINEST_E_TOO_FEW_POINTS (fewer than 2 distinct
  *         (micro_batch, grad_accum_steps) pairs); ::TRAINEST_E_UNIDENTIFIABLE (for example every
- *         observation has the same grad_accum_steps and optimizer_s is not known).
+ *         observation has the same grad_accum_steps and optimizer_s is not known);
+ *         ::TRAINEST_E_UNKNOWN_ENUM (flags this library does not know).
  * @since 0.2.0
  */
 TRAINEST_API int trainest_step_calibrate(trainest_step_fit *out, const trainest_step_observation *observations,
@@ -1189,7 +1191,10 @@ TRAINEST_API int trainest_failure_request_init(trainest_failure_request *out, ui
  *         ::TRAINEST_E_NOT_FINITE, ::TRAINEST_E_OUT_OF_RANGE (a negative
  *         time, an MTBF so short that the failure rate is beyond the double
  *         range, or an interval so long against the MTBF that the run would
- *         practically never finish), ::TRAINEST_E_UNKNOWN_ENUM.
+ *         practically never finish), ::TRAINEST_E_UNKNOWN_ENUM,
+ *         ::TRAINEST_E_UNDERSPECIFIED (failures, and neither an interval nor
+ *         a write time to choose one), ::TRAINEST_E_OVERFLOW (a time beyond
+ *         the double range).
  * @since 0.4.0
  */
 TRAINEST_API int trainest_failure_compute(trainest_failure *out, const trainest_failure_request *request);
