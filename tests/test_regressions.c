@@ -496,6 +496,37 @@ static void test_regression_eta_subnormal_job_mtbf(void **state)
     assert_int_equal(r.invalid_field, TRAINEST_FIELD_JOB_MTBF_S);
 }
 
+/* Found by the memory fuzz target (corpus/memory/regress-in-flight-wrap,
+ * fixed in 722f899): memory_for_plan() multiplied out the micro-batches in
+ * flight, held x (PP v + PP - 1) / (PP v), in 64 bits. With PP 2^24 and
+ * v 2^35 the numerator wrapped: 1/2048 micro-batches in flight instead of
+ * 2^24, and activations underestimated by as much. */
+static void test_regression_memory_for_plan_in_flight_wrap(void **state)
+{
+    (void)state;
+    trainest_memory_request mrq;
+    trainest_memory_request_init(&mrq, sizeof mrq);
+    mrq.activation_bytes_per_sample = 65536;
+    mrq.device_memory_bytes = 50331648; /* 48 MiB */
+    trainest_plan_request prq = tu_request(300000000, 6 * (UINT64_C(1) << 24), 1, 0, 1);
+    prq.preset = TRAINEST_PRESET_MEGATRON;
+    prq.tensor_parallel = 8;
+    prq.pipeline_parallel = UINT64_C(1) << 24;
+    prq.virtual_stages = UINT64_C(1) << 35;
+    prq.seq_len_tokens = 2048;
+    trainest_memory m;
+    m.struct_size = sizeof m;
+    assert_int_equal(trainest_memory_for_plan(&m, &mrq, &prq), TRAINEST_OK);
+    /* min(PP, 6 x 2^24 micro-batches) x (1 + (2^24 - 1) / 2^59) in flight */
+    assert_true(m.micro_batches_in_flight > 16777216 && m.micro_batches_in_flight < 16777216.001);
+    /* 2^16 bytes a micro-batch over TP x PP = 2^27 devices: 1 byte rounded
+     * up alone, 8192 and a sliver (8193) for those in flight */
+    assert_int_equal(m.activation_bytes_per_micro_batch, 1);
+    assert_int_equal(m.activation_bytes, 8193);
+    /* a micro-batch of 6144 needs 48 MiB and the sliver: 6143 fit */
+    assert_int_equal(m.max_micro_batch, 6143);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -517,6 +548,7 @@ int main(void)
         cmocka_unit_test(test_regression_memory_in_flight_beyond_128_bits),
         cmocka_unit_test(test_regression_rampup_near_uint64_max_counts),
         cmocka_unit_test(test_regression_eta_subnormal_job_mtbf),
+        cmocka_unit_test(test_regression_memory_for_plan_in_flight_wrap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
