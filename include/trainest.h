@@ -823,7 +823,7 @@ typedef struct trainest_memory {
     uint64_t static_bytes;         /**< Everything that does not grow with the micro-batch. */
     uint64_t activation_bytes;     /**< activation_bytes_per_sample * micro_batch. */
     uint64_t total_bytes;          /**< static_bytes + activation_bytes. */
-    uint64_t budget_bytes;         /**< floor(device_memory_bytes * (1 - headroom_ratio)); UINT64_MAX if unlimited. */
+    uint64_t budget_bytes;         /**< floor(device_memory_bytes * (1 - headroom_ratio)), computed exactly (a product less than device_memory_bytes * 2^-52 below a whole byte, the binary rounding of the ratio, counts as that byte; docs/memory.md); UINT64_MAX if unlimited. */
     uint64_t max_micro_batch;      /**< Largest micro-batch within the budget (0 if even the static part does not fit; UINT64_MAX if unlimited). */
     double headroom_ratio;         /**< 1 - total_bytes / device_memory_bytes: negative when it does not fit; 0 if unlimited. */
     uint64_t activation_bytes_per_micro_batch; /**< Activations of one micro-batch on this device (its layers, divided by TP). @since 0.5.0 */

@@ -51,24 +51,42 @@ static uint64_t state_bytes(uint64_t params, uint64_t shards, uint32_t bits, boo
 }
 
 /* A real number that should be a whole byte count: values within a relative
- * 1e-12 of an integer are that integer (a decimal ratio such as 0.1 is not
- * exact in binary), everything else rounds in the named direction. */
+ * 1e-12 of an integer are that integer, everything else rounds in the
+ * named direction. */
 static long double snap(long double x)
 {
     const long double r = nearbyintl(x);
     return fabsl(x - r) <= 1e-12L * (fabsl(x) > 1 ? fabsl(x) : 1) ? r : x;
 }
 
-/* floor(device * (1 - headroom)); long double keeps 64 bits of mantissa
- * on x86-64, so device sizes up to 2^64 are not rounded first. */
+/* floor(device * (1 - headroom)), computed exactly: 1 - headroom is a
+ * double m * 2^-k with a 53-bit integer m, so device * m fits 117 bits.
+ * The ratio itself carries the rounding of a decimal to binary (at most
+ * 2^-52 relative after the subtraction), so a product less than
+ * device * 2^-52 below an integer counts as that integer: 100 bytes with
+ * 30 % headroom is a budget of 70, not 69. The result is the floor or one
+ * more, and never above device. */
 static uint64_t budget(uint64_t device, double headroom)
 {
     if (!device)
         return UINT64_MAX;
-    const long double b = snap((long double)device * (1.0L - (long double)headroom));
-    if (b >= (long double)device)
+    const double keep = 1.0 - headroom;
+    if (keep >= 1)
         return device;
-    return (uint64_t)floorl(b);
+    if (!(keep > 0))
+        return 0;
+    int e;
+    const double f = frexp(keep, &e); /* keep = f * 2^e, f in [0.5, 1), e <= 0 */
+    const uint64_t m = (uint64_t)ldexp(f, 53);
+    const int k = 53 - e;
+    if (k >= 128)
+        return 0; /* the product is below 2^-11 */
+    const tr_u128 p = (tr_u128)device * m, one = (tr_u128)1 << k;
+    const uint64_t whole = (uint64_t)(p >> k); /* < device: keep < 1 */
+    const tr_u128 frac = p & (one - 1);
+    if (frac > one / 2 && ldexp((double)(one - frac), -k) <= ldexp((double)device, -52))
+        return whole + 1 < device ? whole + 1 : device;
+    return whole;
 }
 
 /* The largest m with static + act(m) <= budget, act nondecreasing in m;

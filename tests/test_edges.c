@@ -379,16 +379,9 @@ static void expect_states(const trainest_memory *m, const struct states *s)
     expect(m->static_bytes == s->total);
 }
 
-/* Whether long double has its 64-bit mantissa at run time: the library's
- * budget relies on it (x86-64). valgrind runs x87 arithmetic in 53 bits. */
-static bool long_double_64(void)
-{
-    volatile long double one = 1;
-    return one + 0x1p-60L != one;
-}
-
-/* floor(device * (1 - headroom)): exact for the headroom ratios 0 and 0.25
- * (with a 53-bit long double, within the rounding of device to 53 bits). */
+/* floor(device * (1 - headroom)): exact for the headroom ratios 0 and
+ * 0.25 (the library computes it in integers, on every platform and under
+ * valgrind alike). */
 static void expect_budget(const trainest_memory *m, const trainest_memory_request *rq)
 {
     const uint64_t device = rq->device_memory_bytes;
@@ -397,8 +390,7 @@ static void expect_budget(const trainest_memory *m, const trainest_memory_reques
     } else if (rq->headroom_ratio == 0) {
         expect(m->budget_bytes == device);
     } else if (rq->headroom_ratio == 0.25) {
-        const u128 exact = (u128)device * 3 / 4, slack = long_double_64() ? 0 : device >> 52;
-        expect(m->budget_bytes + slack >= exact && m->budget_bytes <= exact + slack);
+        expect(m->budget_bytes == (u128)device * 3 / 4);
     } else {
         expect(m->budget_bytes <= device);
     }

@@ -134,6 +134,30 @@ static void test_memory_budget_boundary(void **state)
                 assert_int_equal(memory(&m, &rq, mm + 1, 1), TRAINEST_OK);
                 assert_int_equal(m.fits, 0);
             }
+    /* the budget is integer arithmetic: exact for 64-bit devices too, and
+     * decimal ratios land on the integer they name */
+    static const struct {
+        uint64_t device;
+        double headroom;
+        uint64_t budget;
+    } cases[] = {
+        {100, 0.3, 70},
+        {100, 0.7, 30},
+        {UINT64_MAX, 0.25, UINT64_C(13835058055282163711)}, /* floor(3 (2^64 - 1) / 4) */
+        {UINT64_MAX, 0.5, UINT64_MAX / 2},            /* floor((2^64 - 1) / 2): .5 stays down */
+        {(UINT64_C(1) << 63) + 1, 0.5, UINT64_C(1) << 62}, /* 2^62 + 0.5 floors */
+        {UINT64_C(150109880320), 0.1, UINT64_C(135098892288)},
+        {100, 0.1, 90},
+        {UINT64_MAX, 0.1, UINT64_C(16602069666338596863)},
+        {UINT64_MAX, 0x1p-60, UINT64_MAX}, /* 1 - 2^-60 is 1 in binary */
+        {1000, 0.0005, 999},               /* 999.5: no rounding error to forgive */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        rq.device_memory_bytes = cases[i].device;
+        rq.headroom_ratio = cases[i].headroom;
+        assert_int_equal(memory(&m, &rq, 0, 1), TRAINEST_OK);
+        assert_int_equal(m.budget_bytes, cases[i].budget);
+    }
 }
 
 static void test_memory_unlimited_and_static_too_big(void **state)
