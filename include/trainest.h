@@ -724,7 +724,10 @@ TRAINEST_API int trainest_estimate_request_init(trainest_estimate_request *out, 
  * @return ::TRAINEST_OK; any status of trainest_plan_compute(); or
  *         ::TRAINEST_E_NOT_FINITE, ::TRAINEST_E_OUT_OF_RANGE,
  *         ::TRAINEST_E_UNKNOWN_ENUM, ::TRAINEST_E_UNDERSPECIFIED,
- *         ::TRAINEST_E_INCONSISTENT for a bad estimate request.
+ *         ::TRAINEST_E_INCONSISTENT for a bad estimate request;
+ *         ::TRAINEST_E_UNIDENTIFIABLE when an efficiency is to be fitted
+ *         from an observed step that the launch floor explains (the
+ *         observation says nothing about the FLOP rate).
  * @since 0.2.0
  */
 TRAINEST_API int trainest_estimate_run(trainest_estimate *out, const trainest_plan_request *plan_request,
