@@ -179,7 +179,7 @@ uint64_t trainest_priv_activation_bytes(const struct tr_mem_shape *s, uint64_t m
     }
     /* in flight: in_num / in_den micro-batches */
     const tr_u128 d = mul128((tr_u128)s->tp * s->act_pp, s->in_den, &ovf);
-    tr_u128 num;
+    tr_u128 num = 0;
     if (!ovf && __builtin_mul_overflow(per_mb, s->in_num, &num))
         return mul_div_ceil_wide(per_mb, s->in_num, d, overflow);
     if (ovf || num / d + (num % d != 0) > UINT64_MAX) {

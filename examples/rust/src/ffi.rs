@@ -860,7 +860,7 @@ pub struct trainest_memory {
     pub activation_bytes: u64,
     /// static_bytes + activation_bytes.
     pub total_bytes: u64,
-    /// floor(device_memory_bytes * (1 - headroom_ratio)); UINT64_MAX if unlimited.
+    /// floor(device_memory_bytes * (1 - headroom_ratio)), computed exactly (a product less than device_memory_bytes * 2^-52 below a whole byte, the binary rounding of the ratio, counts as that byte; docs/memory.md); UINT64_MAX if unlimited.
     pub budget_bytes: u64,
     /// Largest micro-batch within the budget (0 if even the static part does not fit; UINT64_MAX if unlimited).
     pub max_micro_batch: u64,
