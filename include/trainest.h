@@ -1453,6 +1453,34 @@ TRAINEST_API int trainest_critical_request_init(trainest_critical_request *out, 
 TRAINEST_API int trainest_calibration_request_init(trainest_calibration_request *out, uint32_t struct_size);
 /** @} */
 
+/* ======================================================================== */
+/** @name Array element initialisers (since 0.6.0)
+ * The measured points that trainest_step_calibrate() and
+ * trainest_memory_calibrate() read are input structs too.
+ * @{ */
+
+/**
+ * @brief Set a step observation to its defaults: struct_size, everything else 0.
+ *
+ * Initialise element 0 (whose struct_size is the array's stride), or each
+ * element, before filling in its measurement.
+ * @param[out] out The observation to initialise.
+ * @param[in] struct_size The caller's sizeof(trainest_step_observation).
+ * @return ::TRAINEST_OK, ::TRAINEST_E_NULL or ::TRAINEST_E_STRUCT_SIZE.
+ * @since 0.6.0
+ */
+TRAINEST_API int trainest_step_observation_init(trainest_step_observation *out, uint32_t struct_size);
+
+/**
+ * @brief Set a memory point to its defaults: struct_size, everything else 0.
+ * @param[out] out The point to initialise.
+ * @param[in] struct_size The caller's sizeof(trainest_memory_point).
+ * @return ::TRAINEST_OK, ::TRAINEST_E_NULL or ::TRAINEST_E_STRUCT_SIZE.
+ * @since 0.6.0
+ */
+TRAINEST_API int trainest_memory_point_init(trainest_memory_point *out, uint32_t struct_size);
+/** @} */
+
 #ifdef __cplusplus
 }
 #endif

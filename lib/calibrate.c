@@ -406,3 +406,14 @@ int trainest_calibration_request_init(trainest_calibration_request *out, uint32_
     out->struct_size = struct_size;
     return TRAINEST_OK;
 }
+
+int trainest_step_observation_init(trainest_step_observation *out, uint32_t struct_size)
+{
+    if (!out)
+        return TRAINEST_E_NULL;
+    if (struct_size < TR_SIZE_STEP_OBSERVATION_0_2 || struct_size > TR_MAX_STRUCT_SIZE)
+        return TRAINEST_E_STRUCT_SIZE;
+    memset(out, 0, struct_size);
+    out->struct_size = struct_size;
+    return TRAINEST_OK;
+}

@@ -263,6 +263,44 @@ static void test_request_init_defaults(void **state)
     assert_int_equal(rq.accum_tail, TRAINEST_ACCUM_TAIL_DEFAULT);
 }
 
+/* The array elements' initialisers (0.6): struct_size, the rest zero. */
+static void test_element_init(void **state)
+{
+    (void)state;
+    trainest_step_observation o;
+    memset(&o, 0xFF, sizeof o);
+    assert_int_equal(trainest_step_observation_init(&o, sizeof o), TRAINEST_OK);
+    assert_int_equal(o.struct_size, sizeof o);
+    assert_int_equal(o.reserved0, 0);
+    assert_int_equal(o.micro_batch, 0);
+    assert_int_equal(o.grad_accum_steps, 0);
+    assert_true(o.step_s == 0);
+    trainest_memory_point p;
+    memset(&p, 0xFF, sizeof p);
+    assert_int_equal(trainest_memory_point_init(&p, sizeof p), TRAINEST_OK);
+    assert_int_equal(p.struct_size, sizeof p);
+    assert_int_equal(p.reserved0, 0);
+    assert_int_equal(p.micro_batch, 0);
+    assert_int_equal(p.peak_bytes, 0);
+    assert_int_equal(trainest_step_observation_init(NULL, sizeof o), TRAINEST_E_NULL);
+    assert_int_equal(trainest_memory_point_init(NULL, sizeof p), TRAINEST_E_NULL);
+    assert_int_equal(trainest_step_observation_init(&o, sizeof o - 1), TRAINEST_E_STRUCT_SIZE);
+    assert_int_equal(trainest_memory_point_init(&p, sizeof p - 1), TRAINEST_E_STRUCT_SIZE);
+    assert_int_equal(trainest_step_observation_init(&o, UINT32_MAX), TRAINEST_E_STRUCT_SIZE);
+    /* initialised elements, filled in, calibrate */
+    trainest_memory_point pts[2];
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(trainest_memory_point_init(&pts[i], sizeof pts[i]), TRAINEST_OK);
+        pts[i].micro_batch = 1 + (uint64_t)i;
+        pts[i].peak_bytes = 1000 + 100 * (uint64_t)i;
+    }
+    trainest_memory_fit fit;
+    fit.struct_size = sizeof fit;
+    assert_int_equal(trainest_memory_calibrate(&fit, pts, 2), TRAINEST_OK);
+    assert_int_equal(fit.static_bytes, 900);
+    assert_int_equal(fit.per_sample_bytes, 100);
+}
+
 static void test_request_init_rejects_bad_size(void **state)
 {
     (void)state;
@@ -447,6 +485,7 @@ int main(void)
         cmocka_unit_test(test_struct_layout_is_frozen),
         cmocka_unit_test(test_release_0_1_caller_still_works),
         cmocka_unit_test(test_request_init_defaults),
+        cmocka_unit_test(test_element_init),
         cmocka_unit_test(test_request_init_rejects_bad_size),
         cmocka_unit_test(test_request_init_zeroes_unknown_tail),
         cmocka_unit_test(test_compute_null_arguments),

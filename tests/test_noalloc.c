@@ -189,6 +189,10 @@ static void test_noalloc_every_compute_path(void **state)
     assert_int_equal(trainest_rampup_request_init(&rrq2, sizeof rrq2), TRAINEST_OK);
     assert_int_equal(trainest_critical_request_init(&crq2, sizeof crq2), TRAINEST_OK);
     assert_int_equal(trainest_calibration_request_init(&calrq, sizeof calrq), TRAINEST_OK);
+    trainest_step_observation obs_init;
+    trainest_memory_point pt_init;
+    assert_int_equal(trainest_step_observation_init(&obs_init, sizeof obs_init), TRAINEST_OK);
+    assert_int_equal(trainest_memory_point_init(&pt_init, sizeof pt_init), TRAINEST_OK);
     assert_int_equal(trainest_layout_suggest(lsug, 8, &n, &bad_layout), TRAINEST_OK);
     assert_true(n > 0);
     assert_int_equal(trainest_memory_for_plan(&mem_plan, &mrq_plan, &mp), TRAINEST_OK);

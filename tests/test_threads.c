@@ -32,7 +32,7 @@ struct results {
     uint32_t version;
     const char *strings[8];
     uint32_t sizes[28];
-    int status[32];
+    int status[40];
     trainest_plan_request plan_request_init;
     trainest_estimate_request estimate_request_init;
     trainest_memory_request memory_request_init;
@@ -42,6 +42,8 @@ struct results {
     trainest_critical_request critical_request_init;
     trainest_calibration_request calibration_request_init;
     trainest_eta_config eta_config_init;
+    trainest_step_observation observation;
+    trainest_memory_point point;
     trainest_plan plan, bad_plan;
     trainest_plan_suggestion suggestions[8];
     trainest_layout_suggestion layouts[8];
@@ -117,6 +119,8 @@ static void run_all(struct results *r)
     memset(&r->own_eta, 0, sizeof r->own_eta);
     r->status[k++] = trainest_eta_init(&r->own_eta, sizeof r->own_eta, &in.eta_config);
     r->status[k++] = trainest_eta_set_samples(&r->own_eta, 100000, 0);
+    r->status[k++] = trainest_step_observation_init(&r->observation, sizeof r->observation);
+    r->status[k++] = trainest_memory_point_init(&r->point, sizeof r->point);
     for (int i = 0; i < 50; i++)
         r->status[k] |= trainest_eta_update(&r->own_eta, 1.0 + 0.01 * (i % 5), 16);
     k++;
@@ -218,7 +222,7 @@ static void test_threads_every_function_concurrently(void **state)
     memset(&reference, 0, sizeof reference);
     run_all(&reference);
     /* the inputs are sound: every call but the deliberate error succeeded */
-    for (int i = 0; i < 32; i++)
+    for (int i = 0; i < 40; i++)
         if (i != 10)
             assert_int_equal(reference.status[i], TRAINEST_OK);
     assert_int_equal(reference.status[10], TRAINEST_E_NOT_DIVISIBLE);

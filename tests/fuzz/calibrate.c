@@ -74,6 +74,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const uint32_t isize = fz_pick_size(&in, fz_u8(&in), CAL_RQ, TR_SIZE_CALIBRATION_REQUEST_0_2, &tail);
         FZ_INIT_CHECK(trainest_calibration_request_init, trainest_calibration_request,
                       TR_SIZE_CALIBRATION_REQUEST_0_2, &d, isize, out_a);
+        /* the element initialiser (0.6) at the same fuzzed size */
+        trainest_step_observation z;
+        memset(&z, 0, sizeof z);
+        FZ_INIT_CHECK(trainest_step_observation_init, trainest_step_observation,
+                      TR_SIZE_STEP_OBSERVATION_0_2, &z, isize, out_a);
     }
 
     const char *what = "trainest_step_calibrate";

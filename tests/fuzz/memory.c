@@ -181,6 +181,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const uint32_t isize = fz_pick_size(&in, fz_u8(&in), MEM_RQ, TR_SIZE_MEMORY_REQUEST_0_3, &tail);
         FZ_INIT_CHECK(trainest_memory_request_init, trainest_memory_request, TR_SIZE_MEMORY_REQUEST_0_3,
                       &d, isize, out_a);
+        /* the element initialiser (0.6) at the same fuzzed size */
+        trainest_memory_point z;
+        memset(&z, 0, sizeof z);
+        FZ_INIT_CHECK(trainest_memory_point_init, trainest_memory_point, TR_SIZE_MEMORY_POINT_0_3, &z,
+                      isize, out_a);
     }
 
     fz_out oa, ob;
