@@ -1373,4 +1373,8 @@ extern "C" {
     pub fn trainest_critical_request_init(out: *mut trainest_critical_request, struct_size: u32) -> c_int;
     /// Set a calibration request to its defaults (fit the optimizer time).
     pub fn trainest_calibration_request_init(out: *mut trainest_calibration_request, struct_size: u32) -> c_int;
+    /// Set a step observation to its defaults: struct_size, everything else 0.
+    pub fn trainest_step_observation_init(out: *mut trainest_step_observation, struct_size: u32) -> c_int;
+    /// Set a memory point to its defaults: struct_size, everything else 0.
+    pub fn trainest_memory_point_init(out: *mut trainest_memory_point, struct_size: u32) -> c_int;
 }
