@@ -376,6 +376,8 @@ static void test_plan_usage_error_json(void **state)
     assert_contains(msg, "--samples");
     assert_contains(msg, "12x");
     assert_contains(r.err, "--samples");
+    /* the keys of every error object */
+    assert_int_equal(jc_array_len(jc_member(r.out, "suggestions")), 0);
     run_free(&r);
 }
 

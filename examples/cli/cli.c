@@ -940,6 +940,10 @@ static void print_command_help(FILE *f, const struct command *cmd)
     fputs("Exit status: 0 success, 1 the request was rejected, 2 usage error or bad\n"
           "input file.\n",
           f);
+    if (accepts(cmd, flag_named("json", 4)))
+        fputs("With --json, an error is an object on standard output with \"error\" (the\n"
+              "status name, or \"usage\"), \"message\" and \"suggestions\".\n",
+              f);
 }
 
 static void print_version(FILE *f)
@@ -951,7 +955,8 @@ static void print_version(FILE *f)
 /* ---- Errors ------------------------------------------------------------------ */
 
 /* A bad command line: exit 2, the message on err, and with --json an
- * error object on out. */
+ * error object on out with the keys of a library error's ("error" is
+ * "usage": no library status is involved; no plan to repair). */
 int usage_error(struct cli *c, const char *message)
 {
     fprintf(c->err, "trainest: error: %s\n", message);
@@ -965,6 +970,9 @@ int usage_error(struct cli *c, const char *message)
         json_object_begin(&j);
         json_key_string(&j, "error", "usage");
         json_key_string(&j, "message", message);
+        json_key(&j, "suggestions");
+        json_array_begin(&j);
+        json_array_end(&j);
         json_object_end(&j);
         json_finish(&j);
     }
