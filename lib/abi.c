@@ -29,6 +29,17 @@ int trainest_priv_read_input(void *local, size_t local_size, const void *caller,
     return TRAINEST_OK;
 }
 
+int trainest_priv_init_zeroed(void *out, uint32_t struct_size, size_t min_size)
+{
+    if (!out)
+        return TRAINEST_E_NULL;
+    if (struct_size < min_size || struct_size > TR_MAX_STRUCT_SIZE)
+        return TRAINEST_E_STRUCT_SIZE;
+    memset(out, 0, struct_size);
+    memcpy(out, &struct_size, sizeof struct_size);
+    return TRAINEST_OK;
+}
+
 int trainest_priv_check_output(const void *caller, size_t min_size)
 {
     if (!caller)

@@ -15,6 +15,11 @@
 int trainest_priv_read_input(void *local, size_t local_size, const void *caller,
                              size_t min_size);
 
+/* The _init() of an input struct whose defaults are all zero: checks out
+ * and struct_size (min_size: the first released size), zeroes the
+ * caller's struct_size bytes and stores struct_size. */
+int trainest_priv_init_zeroed(void *out, uint32_t struct_size, size_t min_size);
+
 /* Check an output struct's struct_size before computing into it. */
 int trainest_priv_check_output(const void *caller, size_t min_size);
 

@@ -398,22 +398,10 @@ int trainest_step_calibrate(trainest_step_fit *out, const trainest_step_observat
 
 int trainest_calibration_request_init(trainest_calibration_request *out, uint32_t struct_size)
 {
-    if (!out)
-        return TRAINEST_E_NULL;
-    if (struct_size < TR_SIZE_CALIBRATION_REQUEST_0_2 || struct_size > TR_MAX_STRUCT_SIZE)
-        return TRAINEST_E_STRUCT_SIZE;
-    memset(out, 0, struct_size);
-    out->struct_size = struct_size;
-    return TRAINEST_OK;
+    return trainest_priv_init_zeroed(out, struct_size, TR_SIZE_CALIBRATION_REQUEST_0_2);
 }
 
 int trainest_step_observation_init(trainest_step_observation *out, uint32_t struct_size)
 {
-    if (!out)
-        return TRAINEST_E_NULL;
-    if (struct_size < TR_SIZE_STEP_OBSERVATION_0_2 || struct_size > TR_MAX_STRUCT_SIZE)
-        return TRAINEST_E_STRUCT_SIZE;
-    memset(out, 0, struct_size);
-    out->struct_size = struct_size;
-    return TRAINEST_OK;
+    return trainest_priv_init_zeroed(out, struct_size, TR_SIZE_STEP_OBSERVATION_0_2);
 }

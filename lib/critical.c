@@ -168,11 +168,5 @@ int trainest_critical_compute(trainest_critical *out, const trainest_plan_reques
 
 int trainest_critical_request_init(trainest_critical_request *out, uint32_t struct_size)
 {
-    if (!out)
-        return TRAINEST_E_NULL;
-    if (struct_size < TR_SIZE_CRITICAL_REQUEST_0_4 || struct_size > TR_MAX_STRUCT_SIZE)
-        return TRAINEST_E_STRUCT_SIZE;
-    memset(out, 0, struct_size);
-    out->struct_size = struct_size;
-    return TRAINEST_OK;
+    return trainest_priv_init_zeroed(out, struct_size, TR_SIZE_CRITICAL_REQUEST_0_4);
 }

@@ -261,13 +261,7 @@ int trainest_priv_failure(trainest_failure *f, const trainest_failure_request *r
 
 int trainest_failure_request_init(trainest_failure_request *out, uint32_t struct_size)
 {
-    if (!out)
-        return TRAINEST_E_NULL;
-    if (struct_size < TR_SIZE_FAILURE_REQUEST_0_4 || struct_size > TR_MAX_STRUCT_SIZE)
-        return TRAINEST_E_STRUCT_SIZE;
-    memset(out, 0, struct_size);
-    out->struct_size = struct_size;
-    return TRAINEST_OK;
+    return trainest_priv_init_zeroed(out, struct_size, TR_SIZE_FAILURE_REQUEST_0_4);
 }
 
 int trainest_failure_compute(trainest_failure *out, const trainest_failure_request *request)

@@ -522,11 +522,5 @@ int trainest_memory_calibrate(trainest_memory_fit *out, const trainest_memory_po
 
 int trainest_memory_point_init(trainest_memory_point *out, uint32_t struct_size)
 {
-    if (!out)
-        return TRAINEST_E_NULL;
-    if (struct_size < TR_SIZE_MEMORY_POINT_0_3 || struct_size > TR_MAX_STRUCT_SIZE)
-        return TRAINEST_E_STRUCT_SIZE;
-    memset(out, 0, struct_size);
-    out->struct_size = struct_size;
-    return TRAINEST_OK;
+    return trainest_priv_init_zeroed(out, struct_size, TR_SIZE_MEMORY_POINT_0_3);
 }

@@ -454,12 +454,8 @@ int trainest_search_run(trainest_search *out, trainest_search_result *results, u
 
 int trainest_search_request_init(trainest_search_request *out, uint32_t struct_size)
 {
-    if (!out)
-        return TRAINEST_E_NULL;
-    if (struct_size < TR_SIZE_SEARCH_REQUEST_0_3 || struct_size > TR_MAX_STRUCT_SIZE)
-        return TRAINEST_E_STRUCT_SIZE;
-    memset(out, 0, struct_size);
-    out->struct_size = struct_size;
-    out->max_devices = 1;
-    return TRAINEST_OK;
+    const int st = trainest_priv_init_zeroed(out, struct_size, TR_SIZE_SEARCH_REQUEST_0_3);
+    if (st == TRAINEST_OK)
+        out->max_devices = 1;
+    return st;
 }
