@@ -10,7 +10,10 @@ fn main() -> Result<(), trainest::Error> {
         devices: 64,
         ..Default::default()
     })?;
-    println!("{} accumulation steps, {} steps per epoch", p.grad_accum_steps, p.optimizer_steps_per_epoch);
+    println!(
+        "{} accumulation steps, {} steps per epoch",
+        p.grad_accum_steps, p.optimizer_steps_per_epoch
+    );
 
     let run = failures(&FailureRequest {
         work_s: 14.0 * 86400.0, // two weeks of compute

@@ -53,6 +53,7 @@ fn frozen_offsets_and_members_appended_in_0_5_and_0_6() {
     assert_eq!(offset!(trainest_search_result, total_s), 72);
     assert_eq!(offset!(trainest_eta, config), 8);
     assert_eq!(offset!(trainest_eta, invalid_field), 304); // appended in 0.5
+
     // 0.5 appended members: the first of each starts at the struct's 0.4 size.
     assert_eq!(offset!(trainest_plan_request, tensor_parallel), 88);
     assert_eq!(offset!(trainest_plan, tensor_parallel), 208);
