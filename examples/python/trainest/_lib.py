@@ -686,6 +686,8 @@ PROTOTYPES = {
     "trainest_calibration_request_init": (_int, [_P(trainest_calibration_request), _u32]),
     # TRAINEST_0.6
     "trainest_eta_set_samples": (_int, [_P(trainest_eta), _u64, _u64]),
+    "trainest_step_observation_init": (_int, [_P(trainest_step_observation), _u32]),
+    "trainest_memory_point_init": (_int, [_P(trainest_memory_point), _u32]),
 }
 
 

@@ -817,6 +817,7 @@ def calibrate(observations, optimizer_s=None):
         raise ValueError("too many observations")
     arr = _lib.new_array(_lib.trainest_step_observation, len(obs))
     for i, o in enumerate(obs):
+        raise_for_status(lib.trainest_step_observation_init(_byref(arr[i]), ctypes.sizeof(arr[i])))
         for name in Observation._fields:
             _set(arr[i], name, getattr(o, name))
     if optimizer_s is None:
@@ -898,6 +899,7 @@ def fit_memory(points):
         raise ValueError("too many points")
     arr = _lib.new_array(_lib.trainest_memory_point, len(pts))
     for i, p in enumerate(pts):
+        raise_for_status(lib.trainest_memory_point_init(_byref(arr[i]), ctypes.sizeof(arr[i])))
         for name in MemoryPoint._fields:
             _set(arr[i], name, getattr(p, name))
     out = _lib.new(_lib.trainest_memory_fit)
