@@ -216,6 +216,7 @@ static void test_noalloc_every_compute_path(void **state)
     ecfg.job_mtbf_s = 3600;
     ecfg.checkpoint_write_s = 10;
     assert_int_equal(trainest_eta_init(&eta, sizeof eta, &ecfg), TRAINEST_OK);
+    assert_int_equal(trainest_eta_set_samples(&eta, 8000, 0), TRAINEST_OK);
     for (int i = 0; i < 50; i++)
         assert_int_equal(trainest_eta_update(&eta, 1.0 + 0.01 * (i % 3), 8), TRAINEST_OK);
     assert_int_equal(trainest_eta_report_compute(&erep, &eta, 0), TRAINEST_OK);
