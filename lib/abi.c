@@ -50,6 +50,21 @@ int trainest_priv_check_output(const void *caller, size_t min_size)
     return TRAINEST_OK;
 }
 
+int trainest_priv_check_array(const void *array, uint32_t capacity, size_t min_size)
+{
+    if (!capacity)
+        return TRAINEST_OK;
+    return trainest_priv_check_output(array, min_size);
+}
+
+void trainest_priv_write_element(void *array, uint32_t stride, uint32_t i, const void *local,
+                                 size_t local_size)
+{
+    unsigned char *dst = (unsigned char *)array + (size_t)i * stride;
+    memcpy(dst, &stride, sizeof stride);
+    trainest_priv_write_output(dst, local, local_size);
+}
+
 void trainest_priv_write_output(void *caller, const void *local, size_t local_size)
 {
     uint32_t size = struct_size_of(caller);

@@ -23,6 +23,16 @@ int trainest_priv_init_zeroed(void *out, uint32_t struct_size, size_t min_size);
 /* Check an output struct's struct_size before computing into it. */
 int trainest_priv_check_output(const void *caller, size_t min_size);
 
+/* A caller's array of output elements: capacity elements, each of element
+ * 0's struct_size (the stride). The array may be NULL when capacity is 0. */
+int trainest_priv_check_array(const void *array, uint32_t capacity, size_t min_size);
+
+/* Write element i of such an array: trainest_priv_write_output() at
+ * i * stride, with the stride as the element's struct_size. memcpy: a
+ * stride that is not a multiple of 8 leaves elements unaligned. */
+void trainest_priv_write_element(void *array, uint32_t stride, uint32_t i, const void *local,
+                                 size_t local_size);
+
 /* Copy a computed local struct out: at most the caller's struct_size bytes,
  * zeroing any caller bytes beyond what this library knows, and keeping the
  * caller's struct_size. */

@@ -54,10 +54,8 @@ int trainest_layout_suggest(trainest_layout_suggestion *out, uint32_t capacity, 
     if (!out_count)
         return TRAINEST_E_NULL;
     *out_count = 0;
-    if (capacity && !out)
-        return TRAINEST_E_NULL;
-    int st;
-    if (capacity && (st = trainest_priv_check_output(out, TR_SIZE_LAYOUT_SUGGESTION_0_5)))
+    int st = trainest_priv_check_array(out, capacity, TR_SIZE_LAYOUT_SUGGESTION_0_5);
+    if (st)
         return st;
     trainest_plan_request rq;
     if ((st = trainest_priv_read_input(&rq, sizeof rq, request, TR_SIZE_PLAN_REQUEST_0_1)))
@@ -155,16 +153,13 @@ int trainest_layout_suggest(trainest_layout_suggestion *out, uint32_t capacity, 
     for (uint32_t i = 0; i < n; i++) {
         trainest_layout_suggestion s;
         memset(&s, 0, sizeof s);
-        s.struct_size = stride;
         s.changed = pool.c[i].changed;
         s.distance_ratio = pool.c[i].distance;
         s.devices = pool.c[i].devices;
         s.tensor_parallel = pool.c[i].tp;
         s.pipeline_parallel = pool.c[i].pp;
         s.data_parallel = pool.c[i].devices / (pool.c[i].tp * pool.c[i].pp);
-        unsigned char *dst = (unsigned char *)out + (size_t)i * stride;
-        memcpy(dst, &stride, sizeof stride);
-        trainest_priv_write_output(dst, &s, sizeof s);
+        trainest_priv_write_element(out, stride, i, &s, sizeof s);
     }
     *out_count = n;
     return TRAINEST_OK;

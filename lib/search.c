@@ -376,9 +376,7 @@ int trainest_search_run(trainest_search *out, trainest_search_result *results, u
     int st = trainest_priv_check_output(out, TR_SIZE_SEARCH_0_3);
     if (st)
         return st;
-    if (capacity && !results)
-        return TRAINEST_E_NULL;
-    if (capacity && (st = trainest_priv_check_output(results, TR_SIZE_SEARCH_RESULT_0_3)))
+    if ((st = trainest_priv_check_array(results, capacity, TR_SIZE_SEARCH_RESULT_0_3)))
         return st;
 
     trainest_search s;

@@ -169,10 +169,8 @@ int trainest_plan_suggest(trainest_plan_suggestion *out, uint32_t capacity, uint
     if (!out_count)
         return TRAINEST_E_NULL;
     *out_count = 0;
-    if (capacity && !out)
-        return TRAINEST_E_NULL;
-    int st;
-    if (capacity && (st = trainest_priv_check_output(out, TR_SIZE_PLAN_SUGGESTION_0_1)))
+    int st = trainest_priv_check_array(out, capacity, TR_SIZE_PLAN_SUGGESTION_0_1);
+    if (st)
         return st;
     trainest_plan_request rq;
     if ((st = trainest_priv_read_input(&rq, sizeof rq, request, TR_SIZE_PLAN_REQUEST_0_1)))
@@ -228,17 +226,13 @@ int trainest_plan_suggest(trainest_plan_suggestion *out, uint32_t capacity, uint
     for (uint32_t i = 0; i < n; i++) {
         trainest_plan_suggestion s;
         memset(&s, 0, sizeof s);
-        s.struct_size = stride;
         s.changed = pool.c[i].changed;
         s.distance_ratio = pool.c[i].distance;
         s.global_batch = pool.c[i].global;
         s.micro_batch = pool.c[i].micro;
         s.grad_accum_steps = pool.c[i].accum;
         s.data_parallel = rq.data_parallel;
-        /* memcpy: a stride that is not a multiple of 8 leaves elements unaligned */
-        unsigned char *dst = (unsigned char *)out + (size_t)i * stride;
-        memcpy(dst, &stride, sizeof stride);
-        trainest_priv_write_output(dst, &s, sizeof s);
+        trainest_priv_write_element(out, stride, i, &s, sizeof s);
     }
     *out_count = n;
     return TRAINEST_OK;

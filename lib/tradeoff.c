@@ -46,15 +46,12 @@ static void consider(struct tradeoff_ctx *c, uint64_t m)
     if (c->written < c->capacity) {
         trainest_tradeoff_point pt;
         memset(&pt, 0, sizeof pt);
-        pt.struct_size = c->stride;
         pt.fits = fits;
         pt.micro_batch = m;
         pt.grad_accum_steps = prq.grad_accum_steps;
         pt.step_s = e.step_s;
         pt.total_s = e.total_s;
-        unsigned char *dst = c->points + (size_t)c->written * c->stride;
-        memcpy(dst, &c->stride, sizeof c->stride);
-        trainest_priv_write_output(dst, &pt, sizeof pt);
+        trainest_priv_write_element(c->points, c->stride, c->written, &pt, sizeof pt);
         c->written++;
     }
 }
@@ -112,9 +109,7 @@ int trainest_tradeoff_compute(trainest_tradeoff *out, trainest_tradeoff_point *p
     int st = trainest_priv_check_output(out, TR_SIZE_TRADEOFF_0_2);
     if (st)
         return st;
-    if (capacity && !points)
-        return TRAINEST_E_NULL;
-    if (capacity && (st = trainest_priv_check_output(points, TR_SIZE_TRADEOFF_POINT_0_2)))
+    if ((st = trainest_priv_check_array(points, capacity, TR_SIZE_TRADEOFF_POINT_0_2)))
         return st;
     trainest_tradeoff t;
     memset(&t, 0, sizeof t);
