@@ -232,7 +232,9 @@ struct search_setup {
 };
 int search_setup(struct cli *c, const struct options *o, struct search_setup *s);
 
-/* The full plan of a search result. */
+/* The plan request of a search result, and its full plan. */
+trainest_plan_request search_result_request(const struct options *o,
+                                            const trainest_search_result *r);
 int search_result_plan(trainest_plan *p, const struct options *o,
                        const trainest_search_result *r);
 

@@ -249,7 +249,8 @@ int search_setup(struct cli *c, const struct options *o, struct search_setup *s)
     return CLI_EXIT_OK;
 }
 
-int search_result_plan(trainest_plan *p, const struct options *o, const trainest_search_result *r)
+trainest_plan_request search_result_request(const struct options *o,
+                                            const trainest_search_result *r)
 {
     trainest_plan_request rq = o->plan;
     rq.global_batch = r->global_batch;
@@ -260,6 +261,12 @@ int search_result_plan(trainest_plan *p, const struct options *o, const trainest
     rq.tensor_parallel = r->tensor_parallel;
     rq.pipeline_parallel = r->pipeline_parallel;
     rq.divisibility = TRAINEST_DIVISIBILITY_ERROR;
+    return rq;
+}
+
+int search_result_plan(trainest_plan *p, const struct options *o, const trainest_search_result *r)
+{
+    const trainest_plan_request rq = search_result_request(o, r);
     p->struct_size = sizeof *p;
     return trainest_plan_compute(p, &rq);
 }

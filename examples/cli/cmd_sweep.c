@@ -98,22 +98,6 @@ static int fastest(struct cli *c, struct sweep *w, uint64_t G, trainest_search_r
     return CLI_EXIT_OK;
 }
 
-/* The plan request of a search result. */
-static trainest_plan_request result_request(const struct options *o,
-                                            const trainest_search_result *r)
-{
-    trainest_plan_request rq = o->plan;
-    rq.global_batch = r->global_batch;
-    rq.micro_batch = r->micro_batch;
-    rq.grad_accum_steps = r->grad_accum_steps;
-    rq.data_parallel = r->data_parallel;
-    rq.devices = 0;
-    rq.tensor_parallel = r->tensor_parallel;
-    rq.pipeline_parallel = r->pipeline_parallel;
-    rq.divisibility = TRAINEST_DIVISIBILITY_ERROR;
-    return rq;
-}
-
 static int panel_b(struct cli *c, struct sweep *w)
 {
     uint64_t *gs;
@@ -135,7 +119,7 @@ static int panel_b(struct cli *c, struct sweep *w)
         p->global_batch = gs[i];
         p->time_to_target_s = NAN;
         if (w->critical) {
-            const trainest_plan_request prq = result_request(w->o, &p->best);
+            const trainest_plan_request prq = search_result_request(w->o, &p->best);
             trainest_critical k;
             k.struct_size = sizeof k;
             const int st = trainest_critical_compute(&k, &prq, &w->s.estimate,
