@@ -1144,7 +1144,7 @@ typedef struct trainest_eta {
     uint64_t samples_before;   /**< Private: samples done before tracking started. @since 0.6.0 */
     uint64_t unsized_steps;    /**< Private: steps fed with samples = 0. @since 0.6.0 */
     double fit_samples;        /**< Private: weighted mean samples of inlier steps. @since 0.6.0 */
-    double fit_step_s;         /**< Private: weighted mean time of the same steps, s. @since 0.6.0 */
+    double reserved2;          /**< Private: unused, 0 (the fit's mean step is mean_s). @since 0.6.0 */
     double fit_var_samples;    /**< Private: weighted variance of their samples. @since 0.6.0 */
     double fit_cov_s;          /**< Private: weighted covariance of samples and time. @since 0.6.0 */
 } trainest_eta;

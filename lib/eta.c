@@ -215,7 +215,7 @@ static bool samples_model(const trainest_eta *e, double *a, double *b)
 {
     if (!e->total_samples || e->unsized_steps || !e->inliers || !(e->fit_samples > 0))
         return false;
-    const double x = e->fit_samples, y = e->fit_step_s;
+    const double x = e->fit_samples, y = e->mean_s; /* the same inlier steps */
     /* sizes that vary by less than a part in 10^6 carry no slope */
     if (e->fit_var_samples > 1e-12 * x * x) {
         *b = e->fit_cov_s / e->fit_var_samples;
@@ -270,7 +270,6 @@ int trainest_eta_update(trainest_eta *state, double step_s, uint64_t samples)
             /* and the samples' moments for the fit, the same way */
             const double dx = (double)samples - e.fit_samples;
             e.fit_samples += w * dx;
-            e.fit_step_s += w * (step_s - e.fit_step_s);
             e.fit_var_samples = (1 - w) * (e.fit_var_samples + w * dx * dx);
             e.fit_cov_s = (1 - w) * (e.fit_cov_s + w * dx * d);
         }

@@ -554,7 +554,7 @@ class trainest_eta(ctypes.Structure):
         ("samples_before", ctypes.c_uint64),
         ("unsized_steps", ctypes.c_uint64),
         ("fit_samples", ctypes.c_double),
-        ("fit_step_s", ctypes.c_double),
+        ("reserved2", ctypes.c_double),
         ("fit_var_samples", ctypes.c_double),
         ("fit_cov_s", ctypes.c_double),
     ]

@@ -1232,8 +1232,8 @@ pub struct trainest_eta {
     pub unsized_steps: u64,
     /// Private: weighted mean samples of inlier steps. Since 0.6.0
     pub fit_samples: f64,
-    /// Private: weighted mean time of the same steps, s. Since 0.6.0
-    pub fit_step_s: f64,
+    /// Private: unused, 0 (the fit's mean step is mean_s). Since 0.6.0
+    pub reserved2: f64,
     /// Private: weighted variance of their samples. Since 0.6.0
     pub fit_var_samples: f64,
     /// Private: weighted covariance of samples and time. Since 0.6.0
