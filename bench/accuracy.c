@@ -117,16 +117,14 @@ static int calibrate(const struct model *md, int cal_line, bool opt_known, train
     for (unsigned i = 0; i < nlines && n < 63; i++) {
         if (!is_kind(lines[i], "micro") || !is_model(lines[i], md->name))
             continue;
-        memset(&obs[n], 0, sizeof obs[n]);
-        obs[n].struct_size = sizeof obs[n];
+        trainest_step_observation_init(&obs[n], sizeof obs[n]);
         obs[n].micro_batch = (uint64_t)num(lines[i], "m");
         obs[n].grad_accum_steps = 1;
         obs[n].step_s = num(lines[i], "fwdbwd_s") + num(lines[i], "opt_s") + num(lines[i], "zero_grad_s");
         n++;
     }
     if (cal_line >= 0) {
-        memset(&obs[n], 0, sizeof obs[n]);
-        obs[n].struct_size = sizeof obs[n];
+        trainest_step_observation_init(&obs[n], sizeof obs[n]);
         obs[n].micro_batch = (uint64_t)num(lines[cal_line], "m");
         obs[n].grad_accum_steps = (uint64_t)num(lines[cal_line], "a");
         obs[n].step_s = num(lines[cal_line], "step_median_s");

@@ -41,8 +41,7 @@ static void model(const char *name, uint64_t device)
             oom = (uint64_t)num(lines[i], "m");
         if (!str_is(lines[i], "kind", "micro") || n == 32)
             continue;
-        memset(&pts[n], 0, sizeof pts[n]);
-        pts[n].struct_size = sizeof pts[n];
+        trainest_memory_point_init(&pts[n], sizeof pts[n]);
         pts[n].micro_batch = (uint64_t)num(lines[i], "m");
         pts[n].peak_bytes = (uint64_t)num(lines[i], "peak_bytes");
         params = (uint64_t)num(lines[i], "nparams");

@@ -257,8 +257,7 @@ static const struct table_spec observation_spec = {
 static void store_observation(void *ctx, uint32_t i, const union value *v)
 {
     trainest_step_observation ob;
-    memset(&ob, 0, sizeof ob);
-    ob.struct_size = sizeof ob;
+    trainest_step_observation_init(&ob, sizeof ob);
     ob.micro_batch = v[0].count;
     ob.grad_accum_steps = v[1].count;
     ob.step_s = v[2].seconds;
@@ -286,8 +285,7 @@ static const struct table_spec memory_point_spec = {
 static void store_memory_point(void *ctx, uint32_t i, const union value *v)
 {
     trainest_memory_point p;
-    memset(&p, 0, sizeof p);
-    p.struct_size = sizeof p;
+    trainest_memory_point_init(&p, sizeof p);
     p.micro_batch = v[0].count;
     p.peak_bytes = v[1].count;
     ((trainest_memory_point *)ctx)[i] = p;
