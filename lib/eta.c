@@ -252,10 +252,13 @@ int trainest_eta_update(trainest_eta *state, double step_s, uint64_t samples)
     if (e.steps > e.config.warmup_steps) {
         const uint64_t seen = e.steps - e.config.warmup_steps; /* fed to the median */
         /* long against the median, and against its own size's prediction */
-        double typical = seen > 5 ? median(&e, seen - 1) : 0, a, b;
-        if (samples_model(&e, &a, &b))
-            typical = fmax(typical, a + b * (double)samples);
-        const bool outlier = seen > 5 && step_s > e.config.outlier_ratio * typical;
+        bool outlier = false;
+        if (seen > 5) {
+            double typical = median(&e, seen - 1), a, b;
+            if (samples_model(&e, &a, &b))
+                typical = fmax(typical, a + b * (double)samples);
+            outlier = step_s > e.config.outlier_ratio * typical;
+        }
         p2_add(&e, step_s, seen);
         if (outlier) {
             e.outliers++;
