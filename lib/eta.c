@@ -16,7 +16,6 @@
  *   window fits step time = a + b * samples by weighted least squares in
  *   the running (West) form, so that a growing batch is extrapolated by the
  *   samples still to come. */
-#include <float.h>
 #include <math.h>
 #include <stdbool.h>
 #include <string.h>
@@ -347,21 +346,20 @@ int trainest_eta_report_compute(trainest_eta_report *out, const trainest_eta *st
         memset(&fr, 0, sizeof fr);
         fr.struct_size = sizeof fr;
         fr.work_s = work;
-        fr.devices = 1;
-        fr.mtbf_hours_per_device = c->job_mtbf_s / 3600;
-        /* an MTBF below 3600 x the smallest double (1.8e-320 s) is 0 in
-         * hours, which reads "never fails": it fails at once, as the
-         * smallest MTBF in hours does (the failure model refuses it) */
-        if (fr.mtbf_hours_per_device == 0)
-            fr.mtbf_hours_per_device = DBL_TRUE_MIN;
         fr.checkpoint_write_s = c->checkpoint_write_s;
         fr.restart_s = c->restart_s;
         fr.checkpoint_interval_s = c->checkpoint_interval_s;
         trainest_failure f;
         memset(&f, 0, sizeof f);
-        uint32_t field;
+        uint32_t field = TRAINEST_FIELD_JOB_MTBF_S;
         double f10;
-        if ((st = trainest_priv_failure(&f, &fr, &field, &f10)) == TRAINEST_OK) {
+        /* an MTBF so short (subnormal) that the rate overflows: the job
+         * fails at once, as the failure model says of such an MTBF */
+        if (!isfinite(1 / c->job_mtbf_s))
+            st = TRAINEST_E_OUT_OF_RANGE;
+        else
+            st = trainest_priv_failure_at(&f, &fr, c->job_mtbf_s, &field, &f10);
+        if (st == TRAINEST_OK) {
             expected = f.expected_total_s;
             p10 = f10;
             p50 = f.p50_total_s;
@@ -372,10 +370,7 @@ int trainest_eta_report_compute(trainest_eta_report *out, const trainest_eta *st
             if (field == TRAINEST_FIELD_WORK_S) /* the rest never ends */
                 field = c->checkpoint_interval_s > 0 ? TRAINEST_FIELD_CHECKPOINT_INTERVAL_S
                                                      : TRAINEST_FIELD_JOB_MTBF_S;
-            r.invalid_field = field == TRAINEST_FIELD_FAILURE_DEVICES ||
-                                      field == TRAINEST_FIELD_MTBF_HOURS_PER_DEVICE
-                                  ? TRAINEST_FIELD_JOB_MTBF_S
-                                  : field;
+            r.invalid_field = field;
             trainest_priv_write_output(out, &r, sizeof r);
             return st;
         }

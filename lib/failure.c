@@ -165,7 +165,6 @@ int trainest_priv_failure(trainest_failure *f, const trainest_failure_request *r
     if (rq->devices == 0)
         FAIL(TRAINEST_E_ZERO, TRAINEST_FIELD_FAILURE_DEVICES);
 
-    const double W = rq->work_s, delta = rq->checkpoint_write_s, rho = rq->restart_s;
     const uint64_t per_node = rq->devices_per_node ? rq->devices_per_node : 1;
     const double nodes = (double)(rq->devices / per_node + (rq->devices % per_node != 0));
     double rate = 0; /* failures per second */
@@ -177,7 +176,13 @@ int trainest_priv_failure(trainest_failure *f, const trainest_failure_request *r
         rate += nodes / (rq->mtbf_hours_per_node * 3600);
     if (!isfinite(rate))
         FAIL(TRAINEST_E_OUT_OF_RANGE, TRAINEST_FIELD_MTBF_HOURS_PER_NODE);
-    const double M = rate > 0 ? 1 / rate : 0;
+    return trainest_priv_failure_at(f, rq, rate > 0 ? 1 / rate : 0, field, p10_total_s);
+}
+
+int trainest_priv_failure_at(trainest_failure *f, const trainest_failure_request *rq, double M,
+                             uint32_t *field, double *p10_total_s)
+{
+    const double W = rq->work_s, delta = rq->checkpoint_write_s, rho = rq->restart_s;
     f->job_mtbf_s = M;
 
     /* The interval: given, or optimal (which needs failures and a cost). */

@@ -15,4 +15,10 @@ double trainest_priv_young_interval(double delta, double M);
 int trainest_priv_failure(trainest_failure *f, const trainest_failure_request *rq, uint32_t *field,
                           double *p10_total_s);
 
+/* The same for a job MTBF M in seconds (0: nothing fails), from the
+ * request's work, checkpoint, restart and interval fields, which the
+ * caller has validated (work_s > 0); its devices and MTBFs are not read. */
+int trainest_priv_failure_at(trainest_failure *f, const trainest_failure_request *rq, double M,
+                             uint32_t *field, double *p10_total_s);
+
 #endif
