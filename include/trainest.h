@@ -36,7 +36,7 @@ extern "C" {
 /** Major version: changes only if the ABI breaks (it never has). */
 #define TRAINEST_VERSION_MAJOR 0
 /** Minor version: grows when functions or struct fields are appended. */
-#define TRAINEST_VERSION_MINOR 6
+#define TRAINEST_VERSION_MINOR 7
 /** Patch version: bug fixes only. */
 #define TRAINEST_VERSION_PATCH 0
 /** The version as one number, 10000 * major + 100 * minor + patch. */
@@ -198,7 +198,13 @@ typedef enum trainest_field {
     TRAINEST_FIELD_SEARCH_DEVICES_PER_NODE = 106, /**< trainest_search_request::devices_per_node @since 0.5.0 */
     TRAINEST_FIELD_ETA_TOTAL_SAMPLES = 107, /**< The total_samples argument of trainest_eta_set_samples() @since 0.6.0 */
     TRAINEST_FIELD_ETA_SAMPLES_DONE = 108,  /**< The samples_done argument of trainest_eta_set_samples() @since 0.6.0 */
-    TRAINEST_FIELD_COMM_ACTIVATION_BYTES_PER_SAMPLE = 109 /**< trainest_estimate_request::comm_activation_bytes_per_sample @since 0.6.0 */
+    TRAINEST_FIELD_COMM_ACTIVATION_BYTES_PER_SAMPLE = 109, /**< trainest_estimate_request::comm_activation_bytes_per_sample @since 0.6.0 */
+    TRAINEST_FIELD_DATA_WORKER_STARTUP_S = 110, /**< trainest_estimate_request::data_worker_startup_s @since 0.7.0 */
+    TRAINEST_FIELD_DATA_PERSISTENT_WORKERS = 111, /**< trainest_estimate_request::data_persistent_workers @since 0.7.0 */
+    TRAINEST_FIELD_LOADER_WORKERS = 112,  /**< trainest_loader_observation::workers @since 0.7.0 */
+    TRAINEST_FIELD_LOADER_BATCH_SIZE = 113, /**< trainest_loader_observation::batch_size @since 0.7.0 */
+    TRAINEST_FIELD_LOADER_SAMPLES = 114,  /**< trainest_loader_observation::samples @since 0.7.0 */
+    TRAINEST_FIELD_LOADER_SECONDS = 115   /**< trainest_loader_observation::seconds @since 0.7.0 */
 } trainest_field;
 
 /**
@@ -278,7 +284,9 @@ typedef enum trainest_struct_id {
     TRAINEST_STRUCT_ETA_CONFIG = 24,     /**< ::trainest_eta_config @since 0.4.0 */
     TRAINEST_STRUCT_ETA = 25,            /**< ::trainest_eta @since 0.4.0 */
     TRAINEST_STRUCT_ETA_REPORT = 26,     /**< ::trainest_eta_report @since 0.4.0 */
-    TRAINEST_STRUCT_LAYOUT_SUGGESTION = 27 /**< ::trainest_layout_suggestion @since 0.5.0 */
+    TRAINEST_STRUCT_LAYOUT_SUGGESTION = 27, /**< ::trainest_layout_suggestion @since 0.5.0 */
+    TRAINEST_STRUCT_LOADER_OBSERVATION = 28, /**< ::trainest_loader_observation @since 0.7.0 */
+    TRAINEST_STRUCT_LOADER_FIT = 29      /**< ::trainest_loader_fit @since 0.7.0 */
 } trainest_struct_id;
 
 /**
@@ -513,7 +521,15 @@ typedef enum trainest_step_source {
 /** @brief How the input pipeline meets the compute. @since 0.2.0 */
 typedef enum trainest_data_mode {
     TRAINEST_DATA_MODE_OVERLAP = 0, /**< Prefetching workers: a step takes max(compute, data) (default). */
-    TRAINEST_DATA_MODE_SERIAL = 1   /**< No workers: a step takes compute + data. */
+    TRAINEST_DATA_MODE_SERIAL = 1,  /**< No workers: a step takes compute + data. */
+    /** data_workers loader workers per replica, each building whole
+     * micro-batches, started one after another: micro-batch k of an epoch
+     * is ready (k mod W + 1) * data_worker_startup_s + (floor(k / W) + 1) *
+     * m / (samples/s per worker) after the epoch starts, and the device
+     * takes them in order. Models PyTorch's DataLoader(num_workers=W),
+     * whose worker start-up makes many workers slow on short epochs
+     * (docs/time-model.md). @since 0.7.0 */
+    TRAINEST_DATA_MODE_WORKERS = 2
 } trainest_data_mode;
 
 /** @brief Activation recomputation, for FLOPs per sample. @since 0.2.0 */
@@ -554,9 +570,9 @@ typedef struct trainest_estimate_request {
     uint64_t observed_grad_accum_steps; /**< Accumulation steps of that observation; 0 = the plan's. */
     uint32_t recompute;            /**< A ::trainest_recompute. Default NONE. */
     uint32_t data_mode;            /**< A ::trainest_data_mode. Default OVERLAP. */
-    double data_samples_per_s;     /**< Samples/s one replica's input pipeline delivers; 0 = unlimited. */
+    double data_samples_per_s;     /**< Samples/s one replica's input pipeline delivers (with WORKERS: all its workers together); 0 = unlimited. */
     double data_samples_per_s_per_worker; /**< Or: samples/s of one loader worker (0 = unset) ... */
-    uint64_t data_workers;         /**< ... times this many workers (0 counts as 1: the main process). */
+    uint64_t data_workers;         /**< ... times this many workers (0 counts as 1: the main process; WORKERS needs at least 1). */
     uint64_t h2d_bytes_per_sample; /**< Bytes copied host to device per sample; 0 = no copy. */
     double h2d_bytes_per_s;        /**< Host-to-device bandwidth, bytes/s; required when h2d_bytes_per_sample > 0. */
     uint64_t grad_bytes;           /**< Gradient bytes all-reduced per optimizer step (params * bytes per element); 0 = none. */
@@ -573,6 +589,9 @@ typedef struct trainest_estimate_request {
     double tp_bytes_per_s;         /**< Tensor-parallel all-reduce bandwidth (within a node). 0 = bus_bytes_per_s. @since 0.5.0 */
     double p2p_bytes_per_s;        /**< Bandwidth between pipeline stages. 0 = bus_bytes_per_s, or inter_node_bytes_per_s when a stage's devices fill a node. @since 0.5.0 */
     uint64_t comm_activation_bytes_per_sample; /**< Bytes of one layer's activations of one sample, as tensor- and pipeline-parallel communication moves them (seq_len x hidden x bytes per element); 0 = from the plan's seq_len_tokens and hidden and activation_bytes_per_element. Given, the model shape's hidden and sequence length are not needed (tensor parallelism still needs the layers, to count its all-reduces). @since 0.6.0 */
+    double data_worker_startup_s;  /**< WORKERS only: seconds from one loader worker's start to the next's (and to the first's), paid at every epoch unless data_persistent_workers; fit it with trainest_loader_calibrate(). Default 0; must be 0 in the other modes. @since 0.7.0 */
+    uint32_t data_persistent_workers; /**< WORKERS only: 1 = the workers start once per run (PyTorch's persistent_workers=True), so every later epoch begins with all of them ready; 0 = they start again at every epoch (default). Must be 0 in the other modes. @since 0.7.0 */
+    uint32_t reserved1;            /**< Padding; must be 0. @since 0.7.0 */
 } trainest_estimate_request;
 
 /**
@@ -758,6 +777,87 @@ TRAINEST_API int trainest_estimate_run(trainest_estimate *out, const trainest_pl
  */
 TRAINEST_API int trainest_step_calibrate(trainest_step_fit *out, const trainest_step_observation *observations,
                                          uint32_t count, const trainest_calibration_request *request);
+
+/**
+ * @brief One input-pipeline measurement, for trainest_loader_calibrate().
+ *
+ * The wall time of reading one epoch from a loader alone, without training:
+ * from creating the iterator (which starts the workers) to receiving the
+ * last batch.
+ * @since 0.7.0
+ */
+typedef struct trainest_loader_observation {
+    uint32_t struct_size; /**< Size of this struct as the caller knows it; the array's stride is element 0's. */
+    uint32_t reserved0;   /**< Padding; must be 0. */
+    uint64_t workers;     /**< Loader worker processes, > 0. */
+    uint64_t batch_size;  /**< Samples per batch, > 0. */
+    uint64_t samples;     /**< Samples read, > 0: ceil(samples / batch_size) batches, the last one partial when it does not divide. */
+    double seconds;       /**< Measured wall time, finite and > 0. */
+} trainest_loader_observation;
+
+/**
+ * @brief Loader parameters fitted by trainest_loader_calibrate().
+ *
+ * Copy worker_startup_s to trainest_estimate_request::data_worker_startup_s
+ * and samples_per_s_per_worker to
+ * trainest_estimate_request::data_samples_per_s_per_worker, with data_mode
+ * ::TRAINEST_DATA_MODE_WORKERS.
+ * @since 0.7.0
+ */
+typedef struct trainest_loader_fit {
+    uint32_t struct_size;            /**< Size of this struct as the caller knows it, in bytes. Set by the caller. */
+    uint32_t invalid_field;          /**< On failure, the ::trainest_field to blame. */
+    uint32_t invalid_index;          /**< On failure about one observation, its index; UINT32_MAX otherwise. */
+    uint32_t reserved0;              /**< Always 0. */
+    double worker_startup_s;         /**< Fitted seconds from one worker's start to the next's, >= 0. */
+    double samples_per_s_per_worker; /**< Fitted samples/s of one worker; 0 = unlimited (the start-up explains every time). */
+    double max_residual_ratio;       /**< Largest |predicted - measured| / measured over the observations. */
+    double mean_residual_ratio;      /**< Mean of the same. */
+    uint64_t observations;           /**< Observations used. */
+} trainest_loader_fit;
+
+/**
+ * @brief Set a loader observation to its defaults (everything 0).
+ * @param[out] out The observation to initialise.
+ * @param[in] struct_size The caller's sizeof(trainest_loader_observation).
+ * @return ::TRAINEST_OK, ::TRAINEST_E_NULL or ::TRAINEST_E_STRUCT_SIZE.
+ * @since 0.7.0
+ */
+TRAINEST_API int trainest_loader_observation_init(trainest_loader_observation *out, uint32_t struct_size);
+
+/**
+ * @brief Fit the loader model of ::TRAINEST_DATA_MODE_WORKERS to loader-only measurements.
+ *
+ * The model: worker j (from 0) starts (j + 1) * worker_startup_s after the
+ * iterator is created and then builds batches j, j + W, j + 2W, ... one
+ * after another at samples_per_s_per_worker; an observation's time is when
+ * its last batch is ready. That time is the largest of at most three
+ * linear forms in the two parameters, so the fit is exact: it minimises
+ * the sum of absolute relative errors (robust to outliers) over every
+ * vertex of the arrangement of those forms (O(count^3) time, no memory
+ * beyond the stack). Deterministic. Separating the two parameters needs
+ * observations that differ in workers or in batches per worker, such as
+ * the same epoch read with 4 and with 12 workers.
+ * @pre out->struct_size is set by the caller; observations[0].struct_size
+ *      gives the array's stride.
+ * @param[out] out The fitted parameters and residuals.
+ * @param[in] observations Array of count observations.
+ * @param[in] count Number of observations, 2 to 64.
+ * @return ::TRAINEST_OK; ::TRAINEST_E_NULL, ::TRAINEST_E_STRUCT_SIZE,
+ *         ::TRAINEST_E_UNSUPPORTED; ::TRAINEST_E_ZERO (a zero workers,
+ *         batch_size or samples); ::TRAINEST_E_NOT_FINITE or
+ *         ::TRAINEST_E_OUT_OF_RANGE (a bad seconds, or more than 64
+ *         observations; invalid_index says which observation);
+ *         ::TRAINEST_E_TOO_FEW_POINTS (fewer than 2 distinct (workers,
+ *         batch_size, samples)); ::TRAINEST_E_UNIDENTIFIABLE (the
+ *         observations cannot separate start-up from throughput, for
+ *         example every one has the same workers and batches);
+ *         ::TRAINEST_E_OVERFLOW (a fitted rate beyond the range of double).
+ * @since 0.7.0
+ */
+TRAINEST_API int trainest_loader_calibrate(trainest_loader_fit *out,
+                                           const trainest_loader_observation *observations,
+                                           uint32_t count);
 
 /**
  * @brief The gradient-accumulation trade-off for a fixed global batch.

@@ -9,6 +9,7 @@
 
 #include "abi.h"
 #include "intmath.h"
+#include "loader.h"
 #include "plan.h"
 #include "sizes.h"
 
@@ -61,6 +62,7 @@ static int check_doubles(const trainest_estimate_request *rq, uint32_t *field)
         {rq->eval_s_per_epoch, TRAINEST_FIELD_EVAL_S_PER_EPOCH},
         {rq->checkpoint_s, TRAINEST_FIELD_CHECKPOINT_S},
         {rq->startup_s, TRAINEST_FIELD_STARTUP_S},
+        {rq->data_worker_startup_s, TRAINEST_FIELD_DATA_WORKER_STARTUP_S},
     };
     int st;
     for (size_t i = 0; i < sizeof times / sizeof times[0]; i++)
@@ -147,6 +149,40 @@ static int fit_efficiency(const trainest_estimate_request *rq, const trainest_pl
     return TRAINEST_OK;
 }
 
+/* TRAINEST_DATA_MODE_WORKERS: W workers of u seconds per sample each.
+ * The worker fields belong to that mode only. */
+static int loader_workers(struct tr_step_model *sm, const trainest_estimate_request *rq,
+                          uint32_t *field)
+{
+    if (rq->reserved1)
+        FAIL(TRAINEST_E_UNSUPPORTED, TRAINEST_FIELD_STRUCT_SIZE);
+    if (rq->data_persistent_workers > 1)
+        FAIL(TRAINEST_E_OUT_OF_RANGE, TRAINEST_FIELD_DATA_PERSISTENT_WORKERS);
+    if (rq->data_mode != TRAINEST_DATA_MODE_WORKERS) {
+        if (rq->data_worker_startup_s != 0)
+            FAIL(TRAINEST_E_INCONSISTENT, TRAINEST_FIELD_DATA_WORKER_STARTUP_S);
+        if (rq->data_persistent_workers)
+            FAIL(TRAINEST_E_INCONSISTENT, TRAINEST_FIELD_DATA_PERSISTENT_WORKERS);
+        return TRAINEST_OK;
+    }
+    if (!rq->data_workers)
+        FAIL(TRAINEST_E_ZERO, TRAINEST_FIELD_DATA_WORKERS);
+    sm->workers_mode = true;
+    sm->persistent_workers = rq->data_persistent_workers;
+    sm->workers = rq->data_workers;
+    sm->worker_startup_s = rq->data_worker_startup_s;
+    /* a total rate is shared by the workers */
+    if (rq->data_samples_per_s_per_worker > 0)
+        sm->worker_s_per_sample = 1 / rq->data_samples_per_s_per_worker;
+    else if (rq->data_samples_per_s > 0)
+        sm->worker_s_per_sample = (double)rq->data_workers / rq->data_samples_per_s;
+    if (!isfinite(sm->worker_s_per_sample))
+        FAIL(TRAINEST_E_OUT_OF_RANGE, rq->data_samples_per_s_per_worker > 0
+                                          ? TRAINEST_FIELD_DATA_SAMPLES_PER_S_PER_WORKER
+                                          : TRAINEST_FIELD_DATA_SAMPLES_PER_S);
+    return TRAINEST_OK;
+}
+
 int trainest_priv_step_model(struct tr_step_model *sm, const trainest_estimate_request *rq,
                              const trainest_plan *plan, const trainest_plan_request *prq,
                              uint32_t *field)
@@ -154,7 +190,7 @@ int trainest_priv_step_model(struct tr_step_model *sm, const trainest_estimate_r
     memset(sm, 0, sizeof *sm);
     if (rq->step_source > TRAINEST_STEP_SOURCE_ANALYTIC)
         FAIL(TRAINEST_E_UNKNOWN_ENUM, TRAINEST_FIELD_STEP_SOURCE);
-    if (rq->data_mode > TRAINEST_DATA_MODE_SERIAL)
+    if (rq->data_mode > TRAINEST_DATA_MODE_WORKERS)
         FAIL(TRAINEST_E_UNKNOWN_ENUM, TRAINEST_FIELD_DATA_MODE);
     if (rq->recompute > TRAINEST_RECOMPUTE_SELECTIVE)
         FAIL(TRAINEST_E_UNKNOWN_ENUM, TRAINEST_FIELD_RECOMPUTE);
@@ -204,6 +240,8 @@ int trainest_priv_step_model(struct tr_step_model *sm, const trainest_estimate_r
         sm->data_samples_per_s = rq->data_samples_per_s_per_worker *
                                  (double)(rq->data_workers ? rq->data_workers : 1);
     sm->serial_data = rq->data_mode == TRAINEST_DATA_MODE_SERIAL;
+    if ((st = loader_workers(sm, rq, field)))
+        return st;
 
     if (rq->h2d_bytes_per_sample) {
         if (rq->h2d_bytes_per_s == 0)
@@ -406,6 +444,30 @@ static struct step_parts time_stream(const trainest_plan *p, const struct tr_ste
     return sum;
 }
 
+/* TRAINEST_DATA_MODE_WORKERS: the run's wait for data. Every epoch is a
+ * pass of the loader over micro_steps_per_epoch micro-batches (a run that
+ * ends early has a shorter last pass), the device spending the run's busy
+ * time evenly on its micro-batches; each pass starts its workers again
+ * unless they persist. */
+static double workers_stall(const trainest_plan *p, const struct tr_step_model *sm, double busy_s)
+{
+    const uint64_t M = p->total_micro_steps, per_pass = p->micro_steps_per_epoch;
+    if (!M || !per_pass)
+        return 0;
+    const double consume_s = busy_s / (double)M;
+    const uint64_t full = M / per_pass, rest = M % per_pass;
+    const double later_startup_s = sm->persistent_workers ? 0 : sm->worker_startup_s;
+#define LATENESS(batches, last, startup)                                                       \
+    trainest_priv_worker_lateness(batches, p->micro_batch, last, sm->workers, startup,         \
+                                  sm->worker_s_per_sample, consume_s)
+    if (!full)
+        return LATENESS(rest, p->micro_batch, sm->worker_startup_s);
+    return LATENESS(per_pass, p->last_micro_batch_samples, sm->worker_startup_s) +
+           (double)(full - 1) * LATENESS(per_pass, p->last_micro_batch_samples, later_startup_s) +
+           LATENESS(rest, p->micro_batch, later_startup_s);
+#undef LATENESS
+}
+
 void trainest_priv_estimate(trainest_estimate *e, const trainest_plan *p,
                             const struct tr_step_model *sm, const trainest_estimate_request *rq)
 {
@@ -413,7 +475,14 @@ void trainest_priv_estimate(trainest_estimate *e, const trainest_plan *p,
     const double E = (double)p->epochs;
     const bool uniform = p->preset != TRAINEST_PRESET_MEGATRON &&
                          p->accum_tail != TRAINEST_ACCUM_TAIL_CARRY;
-    struct step_parts run = uniform ? time_uniform_epochs(p, sm) : time_stream(p, sm);
+    /* with loader workers, the steps themselves never wait: the epochs do */
+    struct tr_step_model busy_model = *sm;
+    if (sm->workers_mode)
+        busy_model.data_samples_per_s = 0;
+    struct step_parts run =
+        uniform ? time_uniform_epochs(p, &busy_model) : time_stream(p, &busy_model);
+    if (sm->workers_mode)
+        run.stall = workers_stall(p, sm, step_total(&run));
     struct step_parts full = time_step(sm, a, m, m);
 
     e->micro_batch_s = fmax(sm->floor_s, stage_s(sm, m));

@@ -15,6 +15,12 @@ struct tr_step_model {
     double h2d_s_per_sample;   /* h2d bytes / bandwidth */
     double comm_step_s;        /* exposed all-reduce per step (depends on R) */
     bool serial_data;
+    /* TRAINEST_DATA_MODE_WORKERS: the run's stall comes from the loader
+     * model (lib/loader.h); data_samples_per_s is then the steady rate of
+     * all workers, for the step figures */
+    bool workers_mode, persistent_workers;
+    uint64_t workers;
+    double worker_startup_s, worker_s_per_sample;
     double flops_per_sample, peak_flops_per_s, efficiency_ratio;
     uint64_t tokens_per_sample;
     /* model parallelism: the device time of a micro-batch is split over

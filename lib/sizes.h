@@ -57,13 +57,24 @@ _Static_assert(sizeof(trainest_plan_suggestion) >= TR_SIZE_PLAN_SUGGESTION_0_1,
  * activation bytes to the estimate request. */
 #define TR_SIZE_ETA_0_6 368u
 #define TR_SIZE_ESTIMATE_REQUEST_0_6 272u
+/* 0.7.0 appended the loader-worker model to the estimate request, and added
+ * the loader calibration. */
+#define TR_SIZE_ESTIMATE_REQUEST_0_7 288u
+#define TR_SIZE_LOADER_OBSERVATION_0_7 40u
+#define TR_SIZE_LOADER_FIT_0_7 56u
 
 /* The current sizes are exactly the latest frozen ones. */
 _Static_assert(sizeof(trainest_plan_request) == TR_SIZE_PLAN_REQUEST_0_5, "layout changed");
 _Static_assert(sizeof(trainest_plan) == TR_SIZE_PLAN_0_5, "layout changed");
 _Static_assert(sizeof(trainest_layout_suggestion) == TR_SIZE_LAYOUT_SUGGESTION_0_5, "layout changed");
 _Static_assert(sizeof(trainest_plan_suggestion) == 48, "plan_suggestion layout changed");
-_Static_assert(sizeof(trainest_estimate_request) == TR_SIZE_ESTIMATE_REQUEST_0_6, "layout changed");
+_Static_assert(sizeof(trainest_estimate_request) == TR_SIZE_ESTIMATE_REQUEST_0_7, "layout changed");
+_Static_assert(offsetof(trainest_estimate_request, data_worker_startup_s) ==
+                   TR_SIZE_ESTIMATE_REQUEST_0_6,
+               "0.7 appends to 0.6");
+_Static_assert(sizeof(trainest_loader_observation) == TR_SIZE_LOADER_OBSERVATION_0_7,
+               "layout changed");
+_Static_assert(sizeof(trainest_loader_fit) == TR_SIZE_LOADER_FIT_0_7, "layout changed");
 _Static_assert(offsetof(trainest_estimate_request, comm_activation_bytes_per_sample) ==
                    TR_SIZE_ESTIMATE_REQUEST_0_5,
                "0.6 appends to 0.5");

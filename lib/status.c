@@ -178,6 +178,12 @@ const char *trainest_field_name(uint32_t field)
         [TRAINEST_FIELD_ETA_TOTAL_SAMPLES] = "eta.total_samples",
         [TRAINEST_FIELD_ETA_SAMPLES_DONE] = "eta.samples_done",
         [TRAINEST_FIELD_COMM_ACTIVATION_BYTES_PER_SAMPLE] = "comm_activation_bytes_per_sample",
+        [TRAINEST_FIELD_DATA_WORKER_STARTUP_S] = "data_worker_startup_s",
+        [TRAINEST_FIELD_DATA_PERSISTENT_WORKERS] = "data_persistent_workers",
+        [TRAINEST_FIELD_LOADER_WORKERS] = "loader_observation.workers",
+        [TRAINEST_FIELD_LOADER_BATCH_SIZE] = "loader_observation.batch_size",
+        [TRAINEST_FIELD_LOADER_SAMPLES] = "loader_observation.samples",
+        [TRAINEST_FIELD_LOADER_SECONDS] = "loader_observation.seconds",
     };
     if (field < sizeof names / sizeof names[0] && names[field])
         return names[field];
@@ -251,6 +257,10 @@ uint32_t trainest_struct_size(uint32_t id)
         return sizeof(trainest_eta_report);
     case TRAINEST_STRUCT_LAYOUT_SUGGESTION:
         return sizeof(trainest_layout_suggestion);
+    case TRAINEST_STRUCT_LOADER_OBSERVATION:
+        return sizeof(trainest_loader_observation);
+    case TRAINEST_STRUCT_LOADER_FIT:
+        return sizeof(trainest_loader_fit);
     }
     return 0;
 }

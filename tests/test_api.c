@@ -31,7 +31,7 @@ static const int all_statuses[] = {
 #define N_STATUSES (sizeof all_statuses / sizeof all_statuses[0])
 
 /* The highest trainest_field of this release. */
-#define TRAINEST_LAST_FIELD TRAINEST_FIELD_COMM_ACTIVATION_BYTES_PER_SAMPLE
+#define TRAINEST_LAST_FIELD TRAINEST_FIELD_LOADER_SECONDS
 
 static void test_version_header_matches_runtime(void **state)
 {
@@ -142,7 +142,10 @@ static void test_struct_size_reports_sizeof(void **state)
     assert_int_equal(trainest_struct_size(TRAINEST_STRUCT_ETA_REPORT), sizeof(trainest_eta_report));
     assert_int_equal(trainest_struct_size(TRAINEST_STRUCT_LAYOUT_SUGGESTION),
                      sizeof(trainest_layout_suggestion));
-    assert_int_equal(trainest_struct_size(TRAINEST_STRUCT_LAYOUT_SUGGESTION + 1), 0);
+    assert_int_equal(trainest_struct_size(TRAINEST_STRUCT_LOADER_OBSERVATION),
+                     sizeof(trainest_loader_observation));
+    assert_int_equal(trainest_struct_size(TRAINEST_STRUCT_LOADER_FIT), sizeof(trainest_loader_fit));
+    assert_int_equal(trainest_struct_size(TRAINEST_STRUCT_LOADER_FIT + 1), 0);
     assert_int_equal(trainest_struct_size(0), 0);
     assert_int_equal(trainest_struct_size(9999), 0);
 }
@@ -164,7 +167,7 @@ static void test_struct_layout_is_frozen(void **state)
     assert_int_equal(sizeof(trainest_plan_suggestion), 48);
     assert_int_equal(offsetof(trainest_plan_suggestion, distance_ratio), 8);
     /* The 0.2 layouts. */
-    assert_int_equal(sizeof(trainest_estimate_request), 272); /* 240 in 0.2, 264 in 0.5 */
+    assert_int_equal(sizeof(trainest_estimate_request), 288); /* 240 in 0.2, 264 in 0.5, 272 in 0.6 */
     assert_int_equal(offsetof(trainest_estimate_request, activation_bytes_per_element), 240);
     assert_int_equal(offsetof(trainest_estimate_request, params), 48);
     assert_int_equal(offsetof(trainest_estimate_request, recompute), 112);
@@ -206,6 +209,14 @@ static void test_struct_layout_is_frozen(void **state)
     assert_int_equal(offsetof(trainest_eta, total_samples), 312);
     assert_int_equal(offsetof(trainest_eta, fit_cov_s), 360);
     assert_int_equal(offsetof(trainest_estimate_request, comm_activation_bytes_per_sample), 264);
+    /* The 0.7 layouts. */
+    assert_int_equal(offsetof(trainest_estimate_request, data_worker_startup_s), 272);
+    assert_int_equal(offsetof(trainest_estimate_request, data_persistent_workers), 280);
+    assert_int_equal(sizeof(trainest_loader_observation), 40);
+    assert_int_equal(offsetof(trainest_loader_observation, seconds), 32);
+    assert_int_equal(sizeof(trainest_loader_fit), 56);
+    assert_int_equal(offsetof(trainest_loader_fit, worker_startup_s), 16);
+    assert_int_equal(offsetof(trainest_loader_fit, observations), 48);
 }
 
 /* A caller built against 0.1 passes the 0.1 sizes: 88-byte requests and

@@ -514,7 +514,7 @@ static void test_estimate_rejects_bad_combinations(void **state)
     rq.step_source = 2;
     expect_fail(&prq, &rq, TRAINEST_E_UNKNOWN_ENUM, TRAINEST_FIELD_STEP_SOURCE);
     rq.step_source = 0;
-    rq.data_mode = 2;
+    rq.data_mode = TRAINEST_DATA_MODE_WORKERS + 1;
     expect_fail(&prq, &rq, TRAINEST_E_UNKNOWN_ENUM, TRAINEST_FIELD_DATA_MODE);
     rq.data_mode = 0;
     rq.recompute = 9;

@@ -32,7 +32,8 @@ static uint32_t size_of(uint32_t id)
         sizeof(trainest_search), sizeof(trainest_search_result), sizeof(trainest_failure_request),
         sizeof(trainest_failure), sizeof(trainest_rampup_request), sizeof(trainest_rampup),
         sizeof(trainest_critical_request), sizeof(trainest_critical), sizeof(trainest_eta_config),
-        sizeof(trainest_eta), sizeof(trainest_eta_report), sizeof(trainest_layout_suggestion)};
+        sizeof(trainest_eta), sizeof(trainest_eta_report), sizeof(trainest_layout_suggestion),
+        sizeof(trainest_loader_observation), sizeof(trainest_loader_fit)};
     return id < sizeof sizes / sizeof sizes[0] ? sizes[id] : 0;
 }
 
@@ -58,7 +59,7 @@ static void check_value(uint32_t v)
     }
     const char *field = trainest_field_name(v);
     FZ_SCHECK("trainest_field_name", "text", good_text(field), "field %u: bad name", (unsigned)v);
-    FZ_SCHECK("trainest_field_name", "known", (v <= TRAINEST_FIELD_COMM_ACTIVATION_BYTES_PER_SAMPLE) == (strcmp(field, "unknown") != 0),
+    FZ_SCHECK("trainest_field_name", "known", (v <= TRAINEST_FIELD_LOADER_SECONDS) == (strcmp(field, "unknown") != 0),
               "field %u: name %s", (unsigned)v, field);
     FZ_SCHECK("trainest_struct_size", "sizes", trainest_struct_size(v) == size_of(v),
               "struct id %u: size %u, the header's is %u", (unsigned)v, (unsigned)trainest_struct_size(v),
