@@ -1186,6 +1186,107 @@ static void test_estimate_data_modes(void **state)
     run_free(&r);
 }
 
+/* Loader workers by brute force: micro-batch k of an epoch is ready at
+ * (k mod W + 1) x startup + (k / W + 1) x m / rate; the device takes them in
+ * order, consume_s each. The epoch's wall time less its busy time. */
+static double workers_epoch_stall(uint64_t batches, uint64_t m, uint64_t W, double startup_s,
+                                  double rate, double consume_s)
+{
+    double t = 0;
+    for (uint64_t k = 0; k < batches; k++) {
+        const double ready =
+            (double)(k % W + 1) * startup_s + (double)(k / W + 1) * (double)m / rate;
+        t = (ready > t ? ready : t) + consume_s;
+    }
+    return t - (double)batches * consume_s;
+}
+
+static void test_estimate_loader_workers(void **state)
+{
+    (void)state;
+    /* ResNet-50's loader fitted to the loader-only epochs of tests/data:
+     * 32 micro-batches of 128, 0.3 ms of compute per sample */
+    static const char *const workers[] = {"1", "4", "12", "31"};
+    for (size_t w = 0; w < sizeof workers / sizeof workers[0]; w++) {
+        const uint64_t W = strtoull(workers[w], NULL, 10);
+        const double consume = 0.0003 * 128;
+        const double one = workers_epoch_stall(32, 128, W, 0.1379, 790, consume);
+        for (int persistent = 0; persistent < 2; persistent++) {
+            char *argv[32] = {"trainest", "estimate", "--samples", "4096", "--global-batch", "128",
+                              "--epochs", "3", "--per-sample-s", "0.0003", "--data-overlap",
+                              "workers", "--data-workers", (char *)workers[w],
+                              "--data-samples-per-s-per-worker", "790",
+                              "--data-worker-startup-s", "0.1379", "--json"};
+            int argc = 19;
+            if (persistent)
+                argv[argc++] = "--data-persistent-workers";
+            struct run r = run_argv(argc, argv);
+            assert_int_equal(r.rc, CLI_EXIT_OK);
+            assert_string_equal(r.err, "");
+            assert_breakdown_sums(r.out);
+            /* every epoch starts its workers again, or only the first */
+            const double later =
+                persistent ? workers_epoch_stall(32, 128, W, 0, 790, consume) : one;
+            assert_close(get_double(r.out, "data_stall_s"), one + 2 * later, 1e-9);
+            assert_close(get_double(r.out, "total_s"), 3 * 32 * consume + one + 2 * later, 1e-9);
+            run_free(&r);
+        }
+    }
+
+    /* the workers share a total rate: 4 x 500 = 2000 samples/s */
+    double total[2];
+    for (int shared = 0; shared < 2; shared++) {
+        struct run r = shared ? RUN("estimate", "--samples", "4096", "--global-batch", "128",
+                                    "--per-sample-s", "0.0003", "--data-overlap", "workers",
+                                    "--data-workers", "4", "--data-samples-per-s", "2000", "--json")
+                              : RUN("estimate", "--samples", "4096", "--global-batch", "128",
+                                    "--per-sample-s", "0.0003", "--data-overlap", "workers",
+                                    "--data-workers", "4", "--data-samples-per-s-per-worker", "500",
+                                    "--json");
+        assert_int_equal(r.rc, CLI_EXIT_OK);
+        total[shared] = get_double(r.out, "total_s");
+        run_free(&r);
+    }
+    assert_close(total[1], total[0], 1e-12);
+    assert_close(total[0], 32 * 0.0384 + workers_epoch_stall(32, 128, 4, 0, 500, 0.0384), 1e-9);
+
+    /* the table, and the other commands that take the data flags */
+    struct run r = RUN("estimate", "--samples", "4096", "--global-batch", "128", "--per-sample-s",
+                       "0.0003", "--data-overlap", "workers", "--data-workers", "12",
+                       "--data-samples-per-s-per-worker", "790", "--data-worker-startup-s",
+                       "0.1379");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_contains(r.out, "data stall");
+    run_free(&r);
+    r = RUN("search", "--samples", "4096", "--global-batch", "128", "--max-devices", "2",
+            "--per-sample-s", "0.0003", "--data-overlap", "workers", "--data-workers", "4",
+            "--data-worker-startup-s", "0.1", "--data-persistent-workers", "--json");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_true(jc_valid(r.out));
+    run_free(&r);
+    r = RUN("estimate", "--samples", "4096", "--global-batch", "128", "--per-sample-s", "0.0003",
+            "--data-overlap", "workers", "--data-workers", "4", "--data-persistent-workers=1");
+    assert_int_equal(r.rc, CLI_EXIT_USAGE);
+    assert_contains(r.err, "flag --data-persistent-workers takes no value");
+    run_free(&r);
+
+    /* the library's refusals name the flag and say what is missing */
+    r = RUN("estimate", "--samples", "4096", "--global-batch", "128", "--per-sample-s", "0.0003",
+            "--data-worker-startup-s", "0.1", "--json");
+    assert_int_equal(r.rc, CLI_EXIT_FAILURE);
+    assert_key_string(r.out, "error", "TRAINEST_E_INCONSISTENT");
+    assert_key_string(r.out, "field", "data-worker-startup-s");
+    assert_contains(r.err, "hint: --data-worker-startup-s and --data-persistent-workers describe "
+                           "loader workers: give --data-overlap workers");
+    run_free(&r);
+    r = RUN("eta", "--samples", "4096", "--global-batch", "128", "--per-sample-s", "0.0003",
+            "--data-overlap", "workers", "--now", "0");
+    assert_int_equal(r.rc, CLI_EXIT_FAILURE);
+    assert_contains(r.err, "(TRAINEST_E_ZERO): check --data-workers");
+    assert_contains(r.err, "hint: --data-overlap workers needs --data-workers N");
+    run_free(&r);
+}
+
 static void test_estimate_one_device_no_comm(void **state)
 {
     (void)state;
@@ -1333,6 +1434,7 @@ static void test_estimate_bad_floats_exit_2(void **state)
         "per-sample-s",     "floor-s",          "optimizer-s",      "peak-flops-per-s",
         "efficiency",       "data-samples-per-s", "h2d-bytes-per-s", "bus-bytes-per-s",
         "latency-s",        "comm-overlap-ratio", "startup-s",       "flops-per-sample",
+        "data-worker-startup-s",
     };
     for (size_t f = 0; f < sizeof names / sizeof names[0]; f++) {
         for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -1351,7 +1453,7 @@ static void test_estimate_bad_floats_exit_2(void **state)
     struct run r = RUN("estimate", "--samples", "1000", "--global-batch", "8", "--fixed-s", "1",
                        "--data-overlap", "async");
     assert_int_equal(r.rc, CLI_EXIT_USAGE);
-    assert_contains(r.err, "overlap, serial");
+    assert_contains(r.err, "overlap, serial, workers");
     run_free(&r);
     r = RUN("estimate", "--samples", "1000", "--global-batch", "8", "--fixed-s", "1",
             "--grad-bytes", "1.5");
@@ -1392,6 +1494,15 @@ static void test_estimate_library_errors_name_the_flag(void **state)
         {{"--per-sample-s", "0"}, TRAINEST_E_UNDERSPECIFIED, "per-sample-s"},
         {{"--per-sample-s", "0.01", "--micro-batch", "3"}, TRAINEST_E_NOT_DIVISIBLE,
          "global-batch"},
+        /* loader workers (0.7) */
+        {{"--per-sample-s", "0.01", "--data-worker-startup-s", "0.1"}, TRAINEST_E_INCONSISTENT,
+         "data-worker-startup-s"},
+        {{"--per-sample-s", "0.01", "--data-overlap", "serial", "--data-persistent-workers"},
+         TRAINEST_E_INCONSISTENT, "data-persistent-workers"},
+        {{"--per-sample-s", "0.01", "--data-overlap", "workers"}, TRAINEST_E_ZERO, "data-workers"},
+        {{"--per-sample-s", "0.01", "--data-overlap", "workers", "--data-workers", "4",
+          "--data-samples-per-s-per-worker", "1e-320"},
+         TRAINEST_E_OUT_OF_RANGE, "data-samples-per-s-per-worker"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *argv[20] = {"trainest", "estimate", "--samples", "1000", "--global-batch", "8"};
@@ -1554,6 +1665,7 @@ static void test_estimate_help_lists_every_flag(void **state)
         "--flops-per-sample", "--peak-flops-per-s", "--efficiency", "--observed-step-s",
         "--recompute", "--data-samples-per-s", "--data-samples-per-s-per-worker",
         "--data-workers", "--h2d-bytes-per-sample", "--h2d-bytes-per-s", "--data-overlap",
+        "--data-worker-startup-s", "--data-persistent-workers",
         "--grad-bytes", "--bus-bytes-per-s", "--latency-s", "--devices-per-node",
         "--inter-node-bytes-per-s", "--comm-overlap-ratio", "--eval-s-per-epoch",
         "--checkpoint-s", "--checkpoints-per-epoch", "--startup-s", "--tradeoff", "--json",
@@ -4102,6 +4214,7 @@ int main(void)
         cmocka_unit_test(test_estimate_json_keys),
         cmocka_unit_test(test_estimate_breakdown_sums_to_total),
         cmocka_unit_test(test_estimate_data_modes),
+        cmocka_unit_test(test_estimate_loader_workers),
         cmocka_unit_test(test_estimate_one_device_no_comm),
         cmocka_unit_test(test_estimate_analytic),
         cmocka_unit_test(test_estimate_calibrated_matches_given),

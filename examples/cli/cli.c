@@ -68,6 +68,7 @@ static const struct enum_name divisibility_names[] = {
 static const struct enum_name data_mode_names[] = {
     {"overlap", TRAINEST_DATA_MODE_OVERLAP},
     {"serial", TRAINEST_DATA_MODE_SERIAL},
+    {"workers", TRAINEST_DATA_MODE_WORKERS},
     {NULL, 0},
 };
 
@@ -295,16 +296,27 @@ static const struct flag flags[] = {
 
     {"data-samples-per-s", FLAG_DOUBLE, GROUP_DATA, EST(data_samples_per_s), NULL,
      TRAINEST_FIELD_DATA_SAMPLES_PER_S, false, "X",
-     "samples/s one device's input pipeline delivers (default: unlimited)"},
+     "samples/s one device's input pipeline delivers, all its workers together (default: "
+     "unlimited)"},
     {"data-samples-per-s-per-worker", FLAG_DOUBLE, GROUP_DATA,
      EST(data_samples_per_s_per_worker), NULL, TRAINEST_FIELD_DATA_SAMPLES_PER_S_PER_WORKER,
      false, "X", "or: samples/s of one loader worker ..."},
     {"data-workers", FLAG_U64, GROUP_DATA, EST(data_workers), NULL, TRAINEST_FIELD_DATA_WORKERS,
-     false, "N", "... times this many workers (default 1)"},
+     false, "N", "... times this many workers (default 1; --data-overlap workers needs it)"},
     {"data-overlap", FLAG_ENUM, GROUP_DATA, EST(data_mode), data_mode_names,
      TRAINEST_FIELD_DATA_MODE, false, "MODE",
-     "overlap: prefetching workers, a step takes max(compute, data); serial: compute + data "
-     "(default overlap)"},
+     "overlap: prefetching workers, a step takes max(compute, data); serial: compute + data; "
+     "workers: --data-workers loader workers, started one after another at every epoch, "
+     "each building whole micro-batches, as PyTorch's DataLoader(num_workers=N) "
+     "(docs/time-model.md) (default overlap)"},
+    {"data-worker-startup-s", FLAG_DOUBLE, GROUP_DATA, EST(data_worker_startup_s), NULL,
+     TRAINEST_FIELD_DATA_WORKER_STARTUP_S, false, "S",
+     "with --data-overlap workers: seconds from one loader worker's start to the next's "
+     "(default 0); 'trainest calibrate --loader' fits it"},
+    {"data-persistent-workers", FLAG_BOOL, GROUP_DATA, OPT(persistent_workers), NULL,
+     TRAINEST_FIELD_DATA_PERSISTENT_WORKERS, false, NULL,
+     "with --data-overlap workers: the workers start once per run, not at every epoch "
+     "(PyTorch's persistent_workers=True)"},
     {"h2d-bytes-per-sample", FLAG_U64, GROUP_DATA, EST(h2d_bytes_per_sample), NULL,
      TRAINEST_FIELD_H2D_BYTES_PER_SAMPLE, false, "B",
      "bytes copied host to device per sample (default 0: no copy)"},
@@ -1925,7 +1937,11 @@ bool step_model_given(const struct options *o)
 int check_estimate_flags(struct cli *c, const struct options *o, enum step_model *model)
 {
     char msg[512];
+    const bool workers = o->estimate.data_mode == TRAINEST_DATA_MODE_WORKERS;
     for (size_t i = 0; i < sizeof flag_needs / sizeof flag_needs[0]; i++) {
+        /* loader workers share a total --data-samples-per-s, or have none */
+        if (workers && strcmp(flag_needs[i].flag, "data-workers") == 0)
+            continue;
         if (given(o, flag_needs[i].flag) && !given(o, flag_needs[i].needs)) {
             snprintf(msg, sizeof msg, "--%s needs --%s", flag_needs[i].flag, flag_needs[i].needs);
             return usage_error(c, msg);
@@ -1978,6 +1994,7 @@ int step_request(struct cli *c, const struct options *o, enum step_model model,
                  trainest_estimate_request *rq, trainest_step_fit *fit)
 {
     *rq = o->estimate;
+    rq->data_persistent_workers = o->persistent_workers ? 1 : 0;
     rq->step_source =
         model == MODEL_ANALYTIC ? TRAINEST_STEP_SOURCE_ANALYTIC : TRAINEST_STEP_SOURCE_GIVEN;
     memset(fit, 0, sizeof *fit);
@@ -2043,6 +2060,14 @@ int estimate_error(struct cli *c, int status, uint32_t field, const struct optio
         d.flag = "calibration";
         snprintf(d.hint, sizeof d.hint, "the calibration fitted %s = %.9g", fitted[i].name, v);
     }
+    if (status == TRAINEST_E_INCONSISTENT && (field == TRAINEST_FIELD_DATA_WORKER_STARTUP_S ||
+                                              field == TRAINEST_FIELD_DATA_PERSISTENT_WORKERS))
+        snprintf(d.hint, sizeof d.hint,
+                 "--data-worker-startup-s and --data-persistent-workers describe loader "
+                 "workers: give --data-overlap workers");
+    if (status == TRAINEST_E_ZERO && field == TRAINEST_FIELD_DATA_WORKERS)
+        snprintf(d.hint, sizeof d.hint,
+                 "--data-overlap workers needs --data-workers N, N >= 1 (PyTorch's num_workers)");
     if (status == TRAINEST_E_UNDERSPECIFIED && plan_field(field))
         snprintf(d.hint, sizeof d.hint,
                  "tensor- and pipeline-parallel time needs the model shape: --hidden and "

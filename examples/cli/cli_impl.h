@@ -40,6 +40,7 @@ struct options {
     bool tradeoff;
     bool json;
     bool progress;
+    bool persistent_workers; /* --data-persistent-workers */
     bool seen[MAX_FLAGS]; /* indexed like the flag table */
 };
 

@@ -1042,6 +1042,10 @@ static void fz_seeds(void)
     RAW("seed-eta", "eta", "--samples", "1000", "--global-batch", "10", "--now=1700000000", "--now-step", "0.5",
         "--every", "10", "--progress", "--json");
     RAW("seed-calibrate", "calibrate", "--calibration=steps.csv", "--optimizer-s", "0");
+    RAW("seed-estimate-loader-workers", "estimate", "--samples", "4096", "--global-batch=128",
+        "--per-sample-s", "0.0003", "--data-overlap=workers", "--data-workers", "12",
+        "--data-samples-per-s-per-worker=790", "--data-worker-startup-s", "0.1379",
+        "--data-persistent-workers", "--json");
     RAW("seed-fit-memory", "fit-memory", "--points", "peaks.csv", "--device-memory-bytes=80000000000",
         "--headroom-ratio", "0.1");
     RAW("seed-u64-max", "plan", "--samples", "18446744073709551615", "--global-batch=000000000000000000001");
@@ -1052,6 +1056,7 @@ static void fz_seeds(void)
     RAW("seed-missing-value", "estimate", "--samples", "--json");
     RAW("seed-excluded", "search", "--samples", "10", "--devices", "2");
     RAW("seed-bool-value", "estimate", "--tradeoff=yes");
+    RAW("seed-bool-value-persistent", "estimate", "--samples", "1", "--data-persistent-workers=1");
     RAW("seed-positional", "plan", "samples", "10");
     RAW("seed-range-bad", "search", "--global-batch-range", "8:4", "--json");
     RAW("seed-triple-four", "estimate", "--rampup=1,2,3,4");
