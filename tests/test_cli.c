@@ -680,6 +680,9 @@ static void test_binary_exit_codes(void **state)
     assert_int_equal(spawn_cli(path, (char *[]){p, "calibrate", "--calibration",
                                                 "/nonexistent/steps.csv", NULL}),
                      2);
+    assert_int_equal(spawn_cli(path, (char *[]){p, "calibrate", "--loader",
+                                                "/nonexistent/loader.csv", NULL}),
+                     2);
 }
 
 /* ---- Helpers for calibration files and estimates ------------------------------ */
@@ -1033,6 +1036,277 @@ static void test_csv_reader(void **state)
     char tiny[8];
     assert_int_equal(csv_read_observations("", 0, obs, 4, &n, NULL, tiny, sizeof tiny), 1);
     assert_int_equal(strlen(tiny), sizeof tiny - 1);
+}
+
+/* ---- calibrate --loader ------------------------------------------------------------ */
+
+/* ResNet-50 (224 px) on an H200 host: one epoch of 4096 samples in batches
+ * of 128 read from the DataLoader alone with 4 and with 12 workers
+ * (tests/data/h200-train-steps.jsonl, the "loader" lines). */
+static const double resnet_loader_s[2] = {1.847286309999987, 1.97837707299999};
+
+static void test_calibrate_loader_resnet50(void **state)
+{
+    (void)state;
+    char path[512];
+    char text[512];
+    /* columns out of order, an ignored one, comments, blanks, CRLF */
+    snprintf(text, sizeof text,
+             "# resnet50-224, loader only\n"
+             "model, seconds ,samples,batch_size,workers\r\n"
+             "resnet50, %.17g ,4096,128,4\r\n"
+             "\n"
+             "# the same epoch with 12 workers\n"
+             "resnet50,%.17g,4096,128,12\n",
+             resnet_loader_s[0], resnet_loader_s[1]);
+    temp_text(path, text);
+    /* 32 batches. 4 workers: the last worker starts at 4 s and builds 8
+     * batches; 12 workers: the last starts at 12 s and builds 2. So
+     * 4 s + 1024 u and 12 s + 256 u, u seconds per sample. */
+    const double s_want = (4 * resnet_loader_s[1] - resnet_loader_s[0]) / 44;
+    const double u_want = (resnet_loader_s[0] - 4 * s_want) / 1024;
+    struct run r = RUN("calibrate", "--loader", path, "--json");
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_string_equal(r.err, "");
+    assert_true(jc_valid(r.out));
+    const double s = get_double(r.out, "worker_startup_s");
+    const double rate = get_double(r.out, "samples_per_s_per_worker");
+    assert_close(s, s_want, 1e-9);
+    assert_close(rate, 1 / u_want, 1e-9);
+    assert_true(get_double(r.out, "max_residual_ratio") < 1e-9);
+    assert_true(get_double(r.out, "mean_residual_ratio") <=
+                get_double(r.out, "max_residual_ratio"));
+    assert_int_equal(get_u64(r.out, "observations"), 2);
+    assert_null(jc_member(r.out, "floor_s"));
+    run_free(&r);
+
+    /* the table, and the flags for estimate */
+    r = RUN("calibrate", "--loader", path);
+    assert_int_equal(r.rc, CLI_EXIT_OK);
+    assert_string_equal(r.err, "");
+    assert_contains(r.out, "loader workers (started one after another)");
+    assert_row(r.out, "worker_startup_s: start-up per worker", "0.137869 s");
+    assert_row(r.out, "samples_per_s_per_worker: per worker", "790.238");
+    assert_row(r.out, "max", "0 %");
+    assert_row(r.out, "observations", "2");
+    assert_contains(r.out, "For trainest estimate: --data-overlap workers --data-workers N "
+                           "--data-worker-startup-s 0.137868681 "
+                           "--data-samples-per-s-per-worker 790.238344\n");
+    run_free(&r);
+
+    /* the fit in the estimate: with next to no compute, an epoch takes
+     * what the loader alone took */
+    char startup[32], per_worker[32];
+    snprintf(startup, sizeof startup, "%.17g", s);
+    snprintf(per_worker, sizeof per_worker, "%.17g", rate);
+    static char *const workers[2] = {"4", "12"};
+    for (int w = 0; w < 2; w++) {
+        r = RUN("estimate", "--samples", "4096", "--global-batch", "128", "--fixed-s", "1e-9",
+                "--data-overlap", "workers", "--data-workers", workers[w],
+                "--data-worker-startup-s", startup, "--data-samples-per-s-per-worker",
+                per_worker, "--json");
+        assert_int_equal(r.rc, CLI_EXIT_OK);
+        assert_close(get_double(r.out, "total_s"), resnet_loader_s[w], 1e-7);
+        run_free(&r);
+    }
+    unlink(path);
+}
+
+static void test_calibrate_loader_usage_errors(void **state)
+{
+    (void)state;
+    static const struct {
+        char *args[6];
+        const char *needle;
+    } cases[] = {
+        {{"--loader", "a.csv", "--calibration", "b.csv"},
+         "give --calibration or --loader, not both"},
+        {{NULL}, "missing required flag --calibration or --loader"},
+        {{"--loader", "a.csv", "--optimizer-s", "0.1"}, "--optimizer-s is for --calibration"},
+        {{"--loader"}, "flag --loader needs a value"},
+        {{"--loader="}, "--loader: the value is empty"},
+        {{"--loader", "a.csv", "--loader", "b.csv"}, "flag --loader is given more than once"},
+        {{"--loader", "a.csv", "--data-workers", "4"}, "unknown flag '--data-workers'"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        for (int json = 0; json < 2; json++) {
+            char *argv[12] = {"trainest", "calibrate"};
+            int argc = 2;
+            for (int k = 0; k < 6 && cases[i].args[k]; k++)
+                argv[argc++] = cases[i].args[k];
+            if (json)
+                argv[argc++] = "--json";
+            struct run r = run_argv(argc, argv);
+            if (r.rc != CLI_EXIT_USAGE || !strstr(r.err, cases[i].needle))
+                print_error("case %zu: %d %s", i, r.rc, r.err);
+            assert_int_equal(r.rc, CLI_EXIT_USAGE);
+            assert_contains(r.err, cases[i].needle);
+            assert_contains(r.err, "trainest calibrate --help");
+            if (json) {
+                assert_true(jc_valid(r.out));
+                assert_key_string(r.out, "error", "usage");
+            } else {
+                assert_string_equal(r.out, "");
+            }
+            run_free(&r);
+        }
+    }
+    /* only calibrate takes it */
+    struct run r = RUN("estimate", "--samples", "100", "--global-batch", "4", "--per-sample-s",
+                       "0.1", "--loader", "a.csv");
+    assert_int_equal(r.rc, CLI_EXIT_USAGE);
+    assert_contains(r.err, "unknown flag '--loader'");
+    run_free(&r);
+    r = RUN("calibrate", "--loader", "/nonexistent/loader.csv");
+    assert_int_equal(r.rc, CLI_EXIT_USAGE);
+    assert_contains(r.err, "/nonexistent/loader.csv: cannot open");
+    run_free(&r);
+}
+
+static void test_calibrate_loader_bad_rows_exit_2(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        uint64_t line;
+        const char *needle;
+    } cases[] = {
+        {"workers,batch_size,samples,seconds\n4,128,4096,1.8\n12,128,4096,0\n", 3,
+         "seconds '0' is not positive: an epoch takes time"},
+        {"workers,batch_size,samples,seconds\n# c\n\n0,128,4096,1.8\n", 4, "workers is 0"},
+        {"workers,batch_size,samples,seconds\n4,128,4096,1.8\n4,0,4096,1.8\n", 3,
+         "batch_size is 0"},
+        {"workers,batch_size,samples,seconds\n4,128,-1,1.8\n", 2, "samples '-1' is not a whole"},
+        {"workers,batch_size,samples,seconds\n4,128,4096,nan\n", 2, "not a finite"},
+        {"workers,batch_size,samples,seconds\n4,128,4096\n", 2, "3 fields, but the header has 4"},
+        {"workers,batch_size,samples\n4,128,4096\n", 1, "no column 'seconds'"},
+        {"\n# only comments\n", 1, "no header line: expected the columns workers, batch_size, "
+                                  "samples and seconds"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char path[512], want[600];
+        temp_text(path, cases[i].text);
+        snprintf(want, sizeof want, "%s:%" PRIu64 ": ", path, cases[i].line);
+        for (int json = 0; json < 2; json++) {
+            struct run r = json ? RUN("calibrate", "--loader", path, "--json")
+                                : RUN("calibrate", "--loader", path);
+            if (r.rc != CLI_EXIT_USAGE || strncmp(r.err, want, strlen(want)) != 0)
+                print_error("case %zu: rc %d, err: %s", i, r.rc, r.err);
+            assert_int_equal(r.rc, CLI_EXIT_USAGE);
+            assert_true(strncmp(r.err, want, strlen(want)) == 0);
+            assert_contains(r.err, cases[i].needle);
+            if (json) {
+                assert_true(jc_valid(r.out));
+                assert_key_string(r.out, "error", "input");
+                assert_key_string(r.out, "file", path);
+                assert_int_equal(get_u64(r.out, "line"), cases[i].line);
+            } else {
+                assert_string_equal(r.out, "");
+            }
+            run_free(&r);
+        }
+        unlink(path);
+    }
+
+    /* 64 rows at most, the library's limit: the 65th is the problem */
+    for (int extra = 0; extra < 2; extra++) {
+        char *text;
+        size_t len;
+        FILE *f = open_memstream(&text, &len);
+        assert_non_null(f);
+        fputs("workers,batch_size,samples,seconds\n", f);
+        for (int i = 0; i < 64 + extra; i++)
+            fprintf(f, "%d,128,4096,%.17g\n", i % 2 ? 12 : 4, resnet_loader_s[i % 2]);
+        fclose(f);
+        char path[512];
+        temp_file(path, text, len);
+        free(text);
+        struct run r = RUN("calibrate", "--loader", path, "--json");
+        if (!extra) {
+            assert_int_equal(r.rc, CLI_EXIT_OK);
+            assert_int_equal(get_u64(r.out, "observations"), 64);
+        } else {
+            assert_int_equal(r.rc, CLI_EXIT_USAGE);
+            assert_contains(r.err, ":66: more than 64 observations");
+        }
+        run_free(&r);
+        unlink(path);
+    }
+}
+
+static void test_calibrate_loader_library_errors_exit_1(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        int status;
+        const char *hint;
+    } cases[] = {
+        /* one distinct row, twice */
+        {"workers,batch_size,samples,seconds\n4,128,4096,1.8\n4,128,4096,1.9\n",
+         TRAINEST_E_TOO_FEW_POINTS, "at least two different (workers, batch_size, samples)"},
+        /* s + 128 u and 2 s + 256 u: one line through the origin */
+        {"workers,batch_size,samples,seconds\n1,128,128,1.0\n2,128,512,2.0\n",
+         TRAINEST_E_UNIDENTIFIABLE, "cannot separate the workers' start-up from their "
+                                    "throughput"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char path[512];
+        temp_text(path, cases[i].text);
+        struct run r = RUN("calibrate", "--loader", path);
+        assert_int_equal(r.rc, CLI_EXIT_FAILURE);
+        assert_string_equal(r.out, "");
+        assert_contains(r.err, trainest_status_name(cases[i].status));
+        assert_contains(r.err, "check --loader");
+        assert_contains(r.err, cases[i].hint);
+        run_free(&r);
+        r = RUN("calibrate", "--loader", path, "--json");
+        assert_int_equal(r.rc, CLI_EXIT_FAILURE);
+        assert_true(jc_valid(r.out));
+        assert_key_string(r.out, "error", trainest_status_name(cases[i].status));
+        assert_key_string(r.out, "field", "loader");
+        assert_null(jc_member(r.out, "index"));
+        assert_contains(jc_member(r.out, "hint"), cases[i].hint);
+        run_free(&r);
+        unlink(path);
+    }
+}
+
+/* The loader reader on its own. */
+static void test_csv_loader_reader(void **state)
+{
+    (void)state;
+    trainest_loader_observation obs[3];
+    uint64_t lines[3];
+    uint32_t n = 99;
+    char err[256];
+    static const char text[] = "\xEF\xBB\xBF seconds ,samples,x,batch_size,workers\r\n"
+                               "1.5,4096,a,128,4\r\n"
+                               "# comment\n"
+                               " 2e0 , 1000 ,, 100 , 12";
+    assert_int_equal(csv_read_loader_observations(text, sizeof text - 1, obs, 3, &n, lines, err,
+                                                  sizeof err),
+                     0);
+    assert_string_equal(err, "");
+    assert_int_equal(n, 2);
+    assert_int_equal(obs[0].struct_size, sizeof obs[0]);
+    assert_int_equal(obs[0].reserved0, 0);
+    assert_int_equal(obs[0].workers, 4);
+    assert_int_equal(obs[0].batch_size, 128);
+    assert_int_equal(obs[0].samples, 4096);
+    assert_true(obs[0].seconds == 1.5);
+    assert_int_equal(lines[0], 2);
+    assert_int_equal(obs[1].workers, 12);
+    assert_int_equal(obs[1].batch_size, 100);
+    assert_int_equal(obs[1].samples, 1000);
+    assert_true(obs[1].seconds == 2.0);
+    assert_int_equal(lines[1], 4);
+
+    static const char twice[] = "workers,batch_size,samples,seconds,workers\n";
+    assert_int_equal(csv_read_loader_observations(twice, sizeof twice - 1, obs, 3, &n, NULL, err,
+                                                  sizeof err),
+                     1);
+    assert_contains(err, "column 'workers' appears twice");
 }
 
 /* ---- estimate ---------------------------------------------------------------------- */
@@ -1685,6 +1959,8 @@ static void test_estimate_help_lists_every_flag(void **state)
     assert_contains(r.out, "--calibration FILE.csv");
     assert_contains(r.out, "--optimizer-s");
     assert_contains(r.out, "micro_batch, grad_accum and");
+    assert_contains(r.out, "--loader FILE.csv");
+    assert_contains(r.out, "samples_per_s_per_worker");
     assert_not_contains(r.out, "--samples");
     run_free(&r);
 
@@ -3821,7 +4097,10 @@ static void test_every_command_help(void **state)
           "--now-step", "--progress", "--rampup", "--mtbf-hours-per-device", "<stdin>:LINE",
           "finish_p90_unix_s", NULL},
          {"--noise-scale", "--tradeoff", NULL}},
-        {"calibrate", {"--calibration FILE.csv", "--optimizer-s", NULL}, {"--samples", NULL}},
+        {"calibrate",
+         {"--calibration FILE.csv", "--optimizer-s", "--loader FILE.csv",
+          "loader-only epochs: columns workers, batch_size", "worker_startup_s", NULL},
+         {"--samples", "--data-workers", NULL}},
         {"demo", {"worked example", NULL}, {"--json", NULL}},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -4210,6 +4489,11 @@ int main(void)
         cmocka_unit_test(test_calibrate_too_few_points_exit_1),
         cmocka_unit_test(test_calibrate_same_accum_needs_optimizer),
         cmocka_unit_test(test_calibrate_65536_rows),
+        cmocka_unit_test(test_calibrate_loader_resnet50),
+        cmocka_unit_test(test_calibrate_loader_usage_errors),
+        cmocka_unit_test(test_calibrate_loader_bad_rows_exit_2),
+        cmocka_unit_test(test_calibrate_loader_library_errors_exit_1),
+        cmocka_unit_test(test_csv_loader_reader),
         cmocka_unit_test(test_csv_reader),
         cmocka_unit_test(test_estimate_json_keys),
         cmocka_unit_test(test_estimate_breakdown_sums_to_total),

@@ -139,6 +139,7 @@ enum flag_group {
     GROUP_ETA = 1u << 19,
     GROUP_PLOT = 1u << 20,
     GROUP_OUTPUT = 1u << 21,
+    GROUP_LOADER = 1u << 22,
 };
 
 static const struct {
@@ -150,6 +151,7 @@ static const struct {
     {GROUP_SHAPE, "Model shape (for layouts, parallel communication, FLOPs and memory)"},
     {GROUP_POLICY, "Rounding policies"},
     {GROUP_MEASURED, "Step time from measurements"},
+    {GROUP_LOADER, "Loader workers from measurements (instead of --calibration)"},
     {GROUP_STEP, "Step time given directly (instead of --calibration)"},
     {GROUP_ANALYTIC, "Step time from FLOPs (FLOPs and peak also give the MFU)"},
     {GROUP_DATA, "Input pipeline and host-to-device copies"},
@@ -249,6 +251,10 @@ static const struct flag flags[] = {
     {"calibration", FLAG_STRING, GROUP_MEASURED, OPT(calibration), NULL,
      TRAINEST_FIELD_OBSERVATIONS, false, "FILE.csv",
      "measured optimizer steps: columns micro_batch, grad_accum, step_s"},
+    {"loader", FLAG_STRING, GROUP_LOADER, OPT(loader), NULL, TRAINEST_FIELD_NONE, false,
+     "FILE.csv",
+     "loader-only epochs: columns workers, batch_size, samples, seconds; fits "
+     "--data-worker-startup-s and --data-samples-per-s-per-worker"},
     {"optimizer-s", FLAG_DOUBLE, GROUP_MEASURED, EST(optimizer_s), NULL,
      TRAINEST_FIELD_OPTIMIZER_S, false, "S",
      "optimizer step, zero_grad and sync per optimizer step; with --calibration it is held "
@@ -504,6 +510,10 @@ static const struct {
     {TRAINEST_FIELD_OBSERVATION_GRAD_ACCUM_STEPS, "calibration"},
     {TRAINEST_FIELD_OBSERVATION_STEP_S, "calibration"},
     {TRAINEST_FIELD_CALIBRATION_FLAGS, "optimizer-s"},
+    {TRAINEST_FIELD_LOADER_WORKERS, "loader"},
+    {TRAINEST_FIELD_LOADER_BATCH_SIZE, "loader"},
+    {TRAINEST_FIELD_LOADER_SAMPLES, "loader"},
+    {TRAINEST_FIELD_LOADER_SECONDS, "loader"},
     {TRAINEST_FIELD_MEMORY_PARAMS, "params"},
     {TRAINEST_FIELD_STATIC_BYTES, "memory-points"},
     {TRAINEST_FIELD_ACTIVATION_BYTES_PER_SAMPLE, "memory-points"},
@@ -556,8 +566,9 @@ struct command {
     const char *synopsis; /* after "trainest NAME" */
     const char *summary;  /* one line, for the command list */
     const char *description;
-    unsigned groups;   /* the flag groups it accepts */
-    const char *needs; /* a flag it requires besides those marked required, or NULL */
+    unsigned groups;     /* the flag groups it accepts */
+    const char *needs;   /* a flag it requires besides those marked required, or NULL */
+    const char *instead; /* or this flag instead of needs (exactly one of them), or NULL */
     const struct exclusion *excluded; /* ends with a NULL flag; or NULL */
     int (*run)(struct cli *c, const struct options *o);
 };
@@ -613,7 +624,7 @@ static const struct command commands[] = {
      "counts); an error is {error, message, field, suggestions}, the suggestions\n"
      "full plans, or layouts {devices, data_parallel, tensor_parallel,\n"
      "pipeline_parallel, changed}.\n",
-     GROUP_BATCH | GROUP_LAYOUT | GROUP_SHAPE | GROUP_POLICY | GROUP_OUTPUT, NULL, NULL,
+     GROUP_BATCH | GROUP_LAYOUT | GROUP_SHAPE | GROUP_POLICY | GROUP_OUTPUT, NULL, NULL, NULL,
      run_plan},
     {"estimate", "--samples N [batch flags] STEP-TIME [flags]",
      "predict how long a run takes, and where the time goes",
@@ -662,9 +673,9 @@ static const struct command commands[] = {
      "best_global_batch ....\n",
      TIME_GROUPS | GROUP_DEVICE_MEMORY | GROUP_MEMORY | GROUP_FAILURE | GROUP_RAMPUP |
          GROUP_CRITICAL | GROUP_TRADEOFF | GROUP_OUTPUT,
-     NULL, NULL, run_estimate},
-    {"calibrate", "--calibration FILE.csv [--optimizer-s S] [--json]",
-     "fit the step-time model to measured optimizer steps",
+     NULL, NULL, NULL, run_estimate},
+    {"calibrate", "(--calibration FILE.csv [--optimizer-s S] | --loader FILE.csv) [--json]",
+     "fit the step-time or the loader model to measurements",
      "Fit floor_s, fixed_s, per_sample_s, launch_lag_s and optimizer_s of the\n"
      "step-time model to measured optimizer steps, minimising relative error\n"
      "robustly, and report the largest and mean relative residuals.\n"
@@ -678,8 +689,22 @@ static const struct command commands[] = {
      "\n"
      "Rows with at least two grad_accum values separate the per-step optimizer\n"
      "time from the per-micro-batch time; if every row has the same grad_accum,\n"
-     "give --optimizer-s.\n",
-     GROUP_MEASURED | GROUP_OUTPUT, "calibration", NULL, run_calibrate},
+     "give --optimizer-s.\n"
+     "\n"
+     "With --loader FILE.csv instead, fit the loader workers of --data-overlap\n"
+     "workers (docs/time-model.md): worker j starts (j + 1) x worker_startup_s\n"
+     "after an epoch begins, then builds whole batches at\n"
+     "samples_per_s_per_worker. Each row is one epoch read from the data loader\n"
+     "alone, from creating the iterator to the last batch: columns workers,\n"
+     "batch_size, samples (positive whole numbers) and seconds (> 0), in the\n"
+     "same format; 2 to 64 rows. The same epoch read with two worker counts far\n"
+     "apart (4 and 12, say) separates start-up from throughput.\n"
+     "\n"
+     "With --json: floor_s, fixed_s, per_sample_s, launch_lag_s, optimizer_s,\n"
+     "max_residual_ratio, mean_residual_ratio, observations and what was fitted;\n"
+     "with --loader worker_startup_s, samples_per_s_per_worker,\n"
+     "max_residual_ratio, mean_residual_ratio and observations.\n",
+     GROUP_MEASURED | GROUP_LOADER | GROUP_OUTPUT, "calibration", "loader", NULL, run_calibrate},
     {"fit-memory", "--points FILE.csv [--device-memory-bytes D] [--headroom-ratio H] [--json]",
      "fit memory to measured peaks; the largest micro-batch that fits",
      "Fit bytes(m) = static + per_sample x m to measured peak device memory\n"
@@ -696,7 +721,7 @@ static const struct command commands[] = {
      "With --json: static_bytes, per_sample_bytes, max_residual_ratio, points, and\n"
      "with --device-memory-bytes also device_memory_bytes, budget_bytes and\n"
      "max_micro_batch.\n",
-     GROUP_FIT | GROUP_DEVICE_MEMORY | GROUP_OUTPUT, "points", NULL, run_fit_memory},
+     GROUP_FIT | GROUP_DEVICE_MEMORY | GROUP_OUTPUT, "points", NULL, NULL, run_fit_memory},
     {"search", "--samples N (--global-batch G | --global-batch-range MIN:MAX[:STEP]) "
                "STEP-TIME [flags]",
      "the fastest plans over micro-batch, accumulation and layout",
@@ -720,7 +745,7 @@ static const struct command commands[] = {
      "With --json: {plans: [the plan's keys with total_s, step_s, memory_bytes,\n"
      "headroom_ratio], rejected: {does_not_fit, not_divisible, overflow,\n"
      "no_steps, duplicates}, candidates_evaluated, feasible}.\n",
-     TIME_GROUPS | GROUP_DEVICE_MEMORY | GROUP_MEMORY | GROUP_SEARCH | GROUP_OUTPUT, NULL,
+     TIME_GROUPS | GROUP_DEVICE_MEMORY | GROUP_MEMORY | GROUP_SEARCH | GROUP_OUTPUT, NULL, NULL,
      search_excluded, run_search},
     {"sweep", "--samples N (--global-batch G | --global-batch-range MIN:MAX[:STEP]) "
               "STEP-TIME (--svg FILE | --csv FILE) [flags]",
@@ -747,7 +772,7 @@ static const struct command commands[] = {
      "data-y. Standard output gets a summary: the files and the fastest plan.\n",
      TIME_GROUPS | GROUP_DEVICE_MEMORY | GROUP_MEMORY | GROUP_SEARCH | GROUP_CRITICAL |
          GROUP_PLOT,
-     NULL, sweep_excluded, run_sweep},
+     NULL, NULL, sweep_excluded, run_sweep},
     {"eta", "--samples N [plan and estimate flags] [flags] < STEP_TIMES",
      "follow a running job: progress, rate and finish from step times",
      "Read one optimizer step's duration in seconds per line on standard input\n"
@@ -775,11 +800,12 @@ static const struct command commands[] = {
      "remaining_p50_s, remaining_p90_s, finish_p10_unix_s, finish_p50_unix_s,\n"
      "finish_p90_unix_s, outliers, samples_per_s, and final (true on the summary\n"
      "at the end of input).\n",
-     TIME_GROUPS | GROUP_FAILURE | GROUP_RAMPUP | GROUP_ETA | GROUP_OUTPUT, NULL, NULL, run_eta},
+     TIME_GROUPS | GROUP_FAILURE | GROUP_RAMPUP | GROUP_ETA | GROUP_OUTPUT, NULL, NULL, NULL,
+     run_eta},
     {"demo", "", "the worked example: 1000 samples, global batch 10",
      "Plan the worked example, 1000 samples with a global batch of 10, without\n"
      "and with gradient accumulation.\n",
-     0, NULL, NULL, run_demo},
+     0, NULL, NULL, NULL, run_demo},
 };
 
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])
@@ -1186,9 +1212,19 @@ static int parse_flags(struct cli *c, int argc, char **args, struct options *o)
             return usage_error(c, msg);
         }
     }
-    if (c->cmd->needs && !given(o, c->cmd->needs)) {
-        snprintf(msg, sizeof msg, "missing required flag --%s", c->cmd->needs);
-        return usage_error(c, msg);
+    if (c->cmd->needs) {
+        const bool need = given(o, c->cmd->needs);
+        const bool instead = c->cmd->instead && given(o, c->cmd->instead);
+        if (need && instead) {
+            snprintf(msg, sizeof msg, "give --%s or --%s, not both", c->cmd->needs,
+                     c->cmd->instead);
+            return usage_error(c, msg);
+        }
+        if (!need && !instead) {
+            snprintf(msg, sizeof msg, "missing required flag --%s%s%s", c->cmd->needs,
+                     c->cmd->instead ? " or --" : "", c->cmd->instead ? c->cmd->instead : "");
+            return usage_error(c, msg);
+        }
     }
     return CLI_EXIT_OK;
 }
@@ -1848,10 +1884,121 @@ static int calibrate_file(struct cli *c, const struct options *o, trainest_step_
     return rc;
 }
 
+/* ---- Loader calibration ------------------------------------------------------------ */
+
+/* The most observations trainest_loader_calibrate() takes. */
+#define MAX_LOADER_OBSERVATIONS 64u
+
+/* The library rejected the loader-only epochs of --loader (lines[i] is the
+ * line of observation i). */
+static int loader_error(struct cli *c, int status, const trainest_loader_fit *fit,
+                        const struct options *o, const trainest_loader_observation *obs,
+                        const uint64_t *lines, uint32_t count)
+{
+    struct error_detail d;
+    error_detail_init(&d);
+    d.flag = "loader"; /* not --calibration, whose field the library names */
+    char where[512];
+    if (fit->invalid_index < count) {
+        d.index = fit->invalid_index;
+        d.line = lines[d.index];
+        snprintf(where, sizeof where, "%s:%" PRIu64, o->loader, d.line);
+        d.where = where;
+    }
+    bool same_workers = count > 0;
+    for (uint32_t i = 1; i < count; i++)
+        same_workers = same_workers && obs[i].workers == obs[0].workers;
+    if (status == TRAINEST_E_TOO_FEW_POINTS)
+        snprintf(d.hint, sizeof d.hint,
+                 "the fit needs rows with at least two different (workers, batch_size, "
+                 "samples); %s has %" PRIu32 " row%s",
+                 o->loader, count, count == 1 ? "" : "s");
+    else if (status == TRAINEST_E_UNIDENTIFIABLE)
+        snprintf(d.hint, sizeof d.hint,
+                 "%s cannot separate the workers' start-up from their throughput: read the "
+                 "same epoch with two worker counts far apart (4 and 12, say)",
+                 same_workers ? "rows that all have the same workers" : "these rows");
+    return library_error(c, status, fit->invalid_field, &d);
+}
+
+/* Read and fit --loader. On failure it is reported and the exit status
+ * returned. */
+static int loader_file(struct cli *c, const struct options *o, trainest_loader_fit *fit)
+{
+    char msg[256];
+    size_t len = 0;
+    char *text = read_file(o->loader, &len, msg, sizeof msg);
+    if (!text)
+        return input_error(c, o->loader, 0, msg);
+    trainest_loader_observation obs[MAX_LOADER_OBSERVATIONS];
+    uint64_t lines[MAX_LOADER_OBSERVATIONS];
+    uint32_t n = 0;
+    const uint64_t bad = csv_read_loader_observations(text, len, obs, MAX_LOADER_OBSERVATIONS,
+                                                      &n, lines, msg, sizeof msg);
+    free(text);
+    if (bad)
+        return input_error(c, o->loader, bad, msg);
+    memset(fit, 0, sizeof *fit);
+    fit->struct_size = sizeof *fit;
+    const int st = trainest_loader_calibrate(fit, obs, n);
+    if (st != TRAINEST_OK)
+        return loader_error(c, st, fit, o, obs, lines, n);
+    return CLI_EXIT_OK;
+}
+
+static int run_calibrate_loader(struct cli *c, const struct options *o)
+{
+    if (given(o, "optimizer-s"))
+        return usage_error(c, "--optimizer-s is for --calibration: the loader model has no "
+                              "optimizer step");
+    trainest_loader_fit f;
+    const int rc = loader_file(c, o, &f);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    if (o->json) {
+        struct json j;
+        json_init(&j, c->out, !c->compact);
+        json_object_begin(&j);
+        json_key_double(&j, "worker_startup_s", f.worker_startup_s);
+        json_key_double(&j, "samples_per_s_per_worker", f.samples_per_s_per_worker);
+        json_key_double(&j, "max_residual_ratio", f.max_residual_ratio);
+        json_key_double(&j, "mean_residual_ratio", f.mean_residual_ratio);
+        json_key_u64(&j, "observations", f.observations);
+        json_object_end(&j);
+        json_finish(&j);
+        return CLI_EXIT_OK;
+    }
+    struct table t;
+    t.n = 0;
+    table_heading(&t, "loader workers (started one after another)");
+    table_seconds(&t, "worker_startup_s: start-up per worker",
+                  f.worker_startup_s, false);
+    if (f.samples_per_s_per_worker > 0)
+        table_printf(&t, "samples_per_s_per_worker: per worker", "%.6g",
+                     f.samples_per_s_per_worker);
+    else
+        table_text(&t, "samples_per_s_per_worker: per worker",
+                   "unlimited: the start-up explains every time");
+    table_heading(&t, "residuals (|predicted - measured| / measured)");
+    table_printf(&t, "max", "%.4g %%", 100 * f.max_residual_ratio);
+    table_printf(&t, "mean", "%.4g %%", 100 * f.mean_residual_ratio);
+    table_u64(&t, "observations", f.observations);
+    table_print(&t, c->out);
+    fprintf(c->out, "\nFor trainest estimate: --data-overlap workers --data-workers N "
+                    "--data-worker-startup-s %.9g",
+            f.worker_startup_s);
+    if (f.samples_per_s_per_worker > 0)
+        fprintf(c->out, " --data-samples-per-s-per-worker %.9g", f.samples_per_s_per_worker);
+    fputc('\n', c->out);
+    return CLI_EXIT_OK;
+}
+
 /* ---- calibrate ------------------------------------------------------------------------- */
 
 static int run_calibrate(struct cli *c, const struct options *o)
 {
+    if (given(o, "loader"))
+        return run_calibrate_loader(c, o);
     trainest_step_fit f;
     const int rc = calibrate_file(c, o, &f);
     if (rc != CLI_EXIT_OK)

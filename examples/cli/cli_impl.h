@@ -29,6 +29,7 @@ struct options {
     trainest_critical_request critical;
     trainest_eta_config eta;
     const char *calibration;   /* --calibration: a CSV file of measured steps */
+    const char *loader;        /* calibrate --loader: a CSV file of loader-only epochs */
     const char *points;        /* fit-memory --points: a CSV file of measured peaks */
     const char *memory_points; /* --memory-points: the same, for the memory model */
     const char *svg;           /* sweep --svg FILE */

@@ -24,6 +24,7 @@ struct table_spec {
     enum column_kind kinds[MAX_COLUMNS];
     const char *needs; /* "micro_batch, grad_accum and step_s", for messages */
     const char *rows;  /* "observations", for messages */
+    const char *timed; /* "a step": what a row's seconds measure, for messages */
 };
 
 /* One row's values, by column. */
@@ -108,10 +109,12 @@ static const char *shown(struct span v, char buf[40])
     return buf;
 }
 
-/* Parse one value of the row; on failure describe why in err. */
-static bool parse_column(const char *name, enum column_kind kind, struct span v, union value *out,
+/* Parse the value of column c of spec; on failure describe why in err. */
+static bool parse_column(const struct table_spec *spec, int c, struct span v, union value *out,
                          char *err, size_t errcap)
 {
+    const char *name = spec->names[c];
+    const enum column_kind kind = spec->kinds[c];
     char buf[CSV_MAX_VALUE + 1], show[40];
     if (v.n == 0) {
         snprintf(err, errcap, "%s is empty", name);
@@ -129,8 +132,8 @@ static bool parse_column(const char *name, enum column_kind kind, struct span v,
         else if (st != PARSE_OK)
             snprintf(err, errcap, "%s '%s' is not a finite decimal number", name, shown(v, show));
         else if (!(t > 0))
-            snprintf(err, errcap, "%s '%s' is not positive: a step takes time", name,
-                     shown(v, show));
+            snprintf(err, errcap, "%s '%s' is not positive: %s takes time", name,
+                     shown(v, show), spec->timed);
         else {
             out->seconds = t;
             return true;
@@ -229,8 +232,7 @@ static uint64_t read_table(const struct table_spec *spec, const char *text, size
         for (size_t i = 0; rest.p; i++) {
             const struct span v = next_field(&rest);
             for (int c = 0; c < spec->ncols; c++)
-                if (index[c] == i &&
-                    !parse_column(spec->names[c], spec->kinds[c], v, &values[c], err, errcap))
+                if (index[c] == i && !parse_column(spec, c, v, &values[c], err, errcap))
                     return lineno;
         }
         if (lines)
@@ -252,6 +254,7 @@ static const struct table_spec observation_spec = {
     {KIND_COUNT, KIND_COUNT, KIND_SECONDS},
     "micro_batch, grad_accum and step_s",
     "observations",
+    "a step",
 };
 
 static void store_observation(void *ctx, uint32_t i, const union value *v)
@@ -280,6 +283,7 @@ static const struct table_spec memory_point_spec = {
     {KIND_COUNT, KIND_COUNT},
     "micro_batch and peak_bytes",
     "points",
+    "a measurement",
 };
 
 static void store_memory_point(void *ctx, uint32_t i, const union value *v)
@@ -297,4 +301,34 @@ uint64_t csv_read_memory_points(const char *text, size_t len, trainest_memory_po
 {
     return read_table(&memory_point_spec, text, len, cap, count, lines, err, errcap, out,
                       store_memory_point);
+}
+
+/* ---- Loader-only epochs ------------------------------------------------------- */
+
+static const struct table_spec loader_observation_spec = {
+    4,
+    {"workers", "batch_size", "samples", "seconds"},
+    {KIND_COUNT, KIND_COUNT, KIND_COUNT, KIND_SECONDS},
+    "workers, batch_size, samples and seconds",
+    "observations",
+    "an epoch",
+};
+
+static void store_loader_observation(void *ctx, uint32_t i, const union value *v)
+{
+    trainest_loader_observation ob;
+    trainest_loader_observation_init(&ob, sizeof ob);
+    ob.workers = v[0].count;
+    ob.batch_size = v[1].count;
+    ob.samples = v[2].count;
+    ob.seconds = v[3].seconds;
+    ((trainest_loader_observation *)ctx)[i] = ob;
+}
+
+uint64_t csv_read_loader_observations(const char *text, size_t len,
+                                      trainest_loader_observation *out, uint32_t cap,
+                                      uint32_t *count, uint64_t *lines, char *err, size_t errcap)
+{
+    return read_table(&loader_observation_spec, text, len, cap, count, lines, err, errcap, out,
+                      store_loader_observation);
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Measurements from CSV text: step times for the time model, peak memory for
- * the memory model. Pure functions over a buffer: no globals, no I/O, no
- * allocation, so a fuzz target can #include "csv.c" (with "args.c", whose
- * number parsers it uses). */
+ * the memory model, loader-only epochs for the loader-worker model. Pure
+ * functions over a buffer: no globals, no I/O, no allocation, so a fuzz
+ * target can #include "csv.c" (with "args.c", whose number parsers it
+ * uses). */
 #ifndef TRAINEST_CLI_CSV_H
 #define TRAINEST_CLI_CSV_H
 
@@ -14,7 +15,7 @@
 /* The longest value of a column the reader uses, in bytes. */
 #define CSV_MAX_VALUE 64
 
-/* The format both readers share: lines end in "\n" or "\r\n"; blank lines
+/* The format every reader shares: lines end in "\n" or "\r\n"; blank lines
  * and lines whose first non-blank character is '#' are skipped everywhere.
  * The first other line is the header: comma-separated column names (a UTF-8
  * byte order mark before it is skipped). The columns a reader needs are
@@ -42,5 +43,12 @@ uint64_t csv_read_observations(const char *text, size_t len, trainest_step_obser
 uint64_t csv_read_memory_points(const char *text, size_t len, trainest_memory_point *out,
                                 uint32_t cap, uint32_t *count, uint64_t *lines, char *err,
                                 size_t errcap);
+
+/* (workers, batch_size, samples, seconds) loader-only epochs: workers,
+ * batch_size and samples positive whole numbers (decimal digits only),
+ * seconds a finite decimal number > 0. */
+uint64_t csv_read_loader_observations(const char *text, size_t len,
+                                      trainest_loader_observation *out, uint32_t cap,
+                                      uint32_t *count, uint64_t *lines, char *err, size_t errcap);
 
 #endif

@@ -8,9 +8,10 @@
  *     through parse_u64(), parse_u64_n() (on its first half), parse_double()
  *     and parse_enum(), each checked against the grammar in args.h;
  *   mode 128-255: CSV text (the rest of the input, not NUL-terminated),
- *     after 3 bytes: cap, errcap, flags; read as observations or as memory
- *     points (mode bit 0), then fitted like `trainest calibrate` /
- *     `trainest fit-memory` do. */
+ *     after 3 bytes: cap, errcap, flags; read as memory points (mode bit 0
+ *     set), loader-only epochs (bit 0 clear, bit 1 set) or step observations
+ *     (both clear), then fitted like `trainest fit-memory`, `trainest
+ *     calibrate --loader` and `trainest calibrate` do. */
 #define FZ_TARGET "cli_args"
 #define FZ_MAX_LEN 4096
 #include "fuzz_util.h"
@@ -232,6 +233,37 @@ static void check_csv(fz_in *in, uint8_t mode)
             if (st == TRAINEST_OK)
                 FZ_NONNEG("trainest_memory_calibrate", f.max_residual_ratio);
         }
+    } else if (mode & 2) {
+        const char *what = "csv_read_loader_observations";
+        trainest_loader_observation *obs = alloc_exact(cap * sizeof *obs);
+        const uint64_t bad = csv_read_loader_observations(text, len, obs, cap, &n, lines, err, errcap);
+        check_reader(what, bad, n, cap, lines, err, errcap, text, len);
+        for (uint32_t i = 0; !bad && i < n; i++)
+            FZ_SCHECK(what, "record", obs[i].struct_size == sizeof obs[i] && !obs[i].reserved0 && obs[i].workers &&
+                                          obs[i].batch_size && obs[i].samples && isfinite(obs[i].seconds) &&
+                                          obs[i].seconds > 0,
+                      "record %u: struct_size %u, workers %llu, batch_size %llu, samples %llu, seconds %g", (unsigned)i,
+                      (unsigned)obs[i].struct_size, (unsigned long long)obs[i].workers,
+                      (unsigned long long)obs[i].batch_size, (unsigned long long)obs[i].samples, obs[i].seconds);
+        if (!bad && n >= 2 && !FZ_TAINTED()) { /* what `trainest calibrate --loader` does next */
+            trainest_loader_fit f;
+            memset(&f, 0, sizeof f);
+            f.struct_size = sizeof f;
+            const int st = trainest_loader_calibrate(&f, obs, n);
+            const char *fit = "trainest_loader_calibrate";
+            FZ_SCHECK(fit, "status-valid", fz_valid_status(st), "status %d", st);
+            /* every record is valid: only the set of them can be refused */
+            FZ_SCHECK(fit, "no-bad-record", st == TRAINEST_OK || f.invalid_index == UINT32_MAX,
+                      "status %d blames record %u", st, (unsigned)f.invalid_index);
+            if (st == TRAINEST_OK) {
+                FZ_NONNEG(fit, f.worker_startup_s);
+                FZ_NONNEG(fit, f.samples_per_s_per_worker);
+                FZ_NONNEG(fit, f.max_residual_ratio);
+                FZ_NONNEG(fit, f.mean_residual_ratio);
+                FZ_SCHECK(fit, "observations", f.observations == n, "%llu observations of %u",
+                          (unsigned long long)f.observations, (unsigned)n);
+            }
+        }
     } else {
         const char *what = "csv_read_observations";
         trainest_step_observation *obs = alloc_exact(cap * sizeof *obs);
@@ -328,4 +360,13 @@ static void fz_seeds(void)
     csv("seed-memory-points", 129, 16, 255, 0,
         "micro_batch,peak_bytes\n1,20000000000\n2,22000000000\n4,26000000000\n8,34000000000\n");
     csv("seed-memory-duplicate-column", 129, 16, 40, 0, "micro_batch,peak_bytes,micro_batch\n1,2,3\n");
+    /* ResNet-50's loader-only epochs (tests/data/h200-train-steps.jsonl) */
+    csv("seed-loader-resnet50", 130, 64, 255, 0,
+        "# resnet50-224, loader only\n"
+        "seconds, workers,batch_size ,samples,model\r\n"
+        "1.847286309999987,4,128,4096,resnet50\n"
+        "1.97837707299999,12,128,4096,resnet50\n");
+    csv("seed-loader-one-worker-count", 130, 8, 255, 1,
+        "workers,batch_size,samples,seconds\n4,128,4096,1.8\n4,64,4096,2.1\n4,128,2048,1.0\n");
+    csv("seed-loader-bad-seconds", 130, 8, 60, 0, "workers,batch_size,samples,seconds\n4,128,4096,0\n");
 }

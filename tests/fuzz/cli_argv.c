@@ -27,7 +27,8 @@
  *   - outcome: a run, help or version (exit 0) or a usage error (exit 2),
  *     exactly as an independent oracle of the documented grammar predicts
  *     (values as args.h and the flag table say, each flag once, required
- *     flags, per-command refusals, "-h"/"--help" anywhere but as a flag's
+ *     flags, a command's flag or the one it takes instead (exactly one),
+ *     per-command refusals, "-h"/"--help" anywhere but as a flag's
  *     value: "--flag -h" is the value "-h", as "--flag=-h" is);
  *   - output: a run prints nothing; help prints only to out; a usage error
  *     prints "trainest: error: MESSAGE" and the help hint to err, nothing to
@@ -439,9 +440,15 @@ static void predict(const struct cmdline *cl, struct oracle *p)
             p->why = "a required flag is missing";
             return;
         }
-    if (p->cmd->needs && !p->seen[find_flag(p->cmd->needs, strlen(p->cmd->needs)) - flags]) {
-        p->why = "the command's flag is missing";
-        return;
+    /* the command's flag, or the one it takes instead: exactly one of them */
+    if (p->cmd->needs) {
+        const bool need = p->seen[find_flag(p->cmd->needs, strlen(p->cmd->needs)) - flags];
+        const bool instead =
+            p->cmd->instead && p->seen[find_flag(p->cmd->instead, strlen(p->cmd->instead)) - flags];
+        if (need == instead) {
+            p->why = need ? "both the command's flag and the one instead" : "the command's flag is missing";
+            return;
+        }
     }
     p->expect = EXPECT_RUN;
 }
@@ -1042,6 +1049,9 @@ static void fz_seeds(void)
     RAW("seed-eta", "eta", "--samples", "1000", "--global-batch", "10", "--now=1700000000", "--now-step", "0.5",
         "--every", "10", "--progress", "--json");
     RAW("seed-calibrate", "calibrate", "--calibration=steps.csv", "--optimizer-s", "0");
+    RAW("seed-calibrate-loader", "calibrate", "--loader", "loader.csv", "--json");
+    RAW("seed-calibrate-both", "calibrate", "--loader=loader.csv", "--calibration", "steps.csv");
+    RAW("seed-calibrate-neither", "calibrate", "--optimizer-s", "0.1", "--json");
     RAW("seed-estimate-loader-workers", "estimate", "--samples", "4096", "--global-batch=128",
         "--per-sample-s", "0.0003", "--data-overlap=workers", "--data-workers", "12",
         "--data-samples-per-s-per-worker=790", "--data-worker-startup-s", "0.1379",
