@@ -446,13 +446,15 @@ static struct step_parts time_stream(const trainest_plan *p, const struct tr_ste
 
 /* TRAINEST_DATA_MODE_WORKERS: the run's wait for data. Every epoch is a
  * pass of the loader over micro_steps_per_epoch micro-batches (a run that
- * ends early has a shorter last pass), the device spending the run's busy
- * time evenly on its micro-batches; each pass starts its workers again
- * unless they persist. */
+ * ends early has a shorter last pass; a run whose first epoch holds none,
+ * Megatron's with fewer samples than a global batch, is one pass), the
+ * device spending the run's busy time evenly on its micro-batches; each
+ * pass starts its workers again unless they persist. */
 static double workers_stall(const trainest_plan *p, const struct tr_step_model *sm, double busy_s)
 {
-    const uint64_t M = p->total_micro_steps, per_pass = p->micro_steps_per_epoch;
-    if (!M || !per_pass)
+    const uint64_t M = p->total_micro_steps;
+    const uint64_t per_pass = p->micro_steps_per_epoch ? p->micro_steps_per_epoch : M;
+    if (!M)
         return 0;
     const double consume_s = busy_s / (double)M;
     const uint64_t full = M / per_pass, rest = M % per_pass;

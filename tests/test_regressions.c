@@ -527,6 +527,37 @@ static void test_regression_memory_for_plan_in_flight_wrap(void **state)
     assert_int_equal(m.max_micro_batch, 6143);
 }
 
+/* Found by test_loader's pass-by-pass check of every preset (0.7.0):
+ * Megatron with fewer samples than a global batch plans no micro-step in
+ * its first epoch (its iterations come from samples x epochs), and
+ * TRAINEST_DATA_MODE_WORKERS cut the run into passes of that many
+ * micro-batches, none: no data stall at all, however slow the workers.
+ * Such a run is read in one pass. */
+static void test_regression_workers_stall_without_steps_in_an_epoch(void **state)
+{
+    (void)state;
+    trainest_plan_request prq = tu_request(100, 128, 4, 0, 1);
+    prq.preset = TRAINEST_PRESET_MEGATRON;
+    prq.epochs = 3;
+    trainest_plan p;
+    assert_int_equal(tu_plan(&p, &prq), TRAINEST_OK);
+    assert_int_equal(p.micro_steps_per_epoch, 0);
+    assert_int_equal(p.total_micro_steps, 64); /* 300 // 128 = 2 iterations of 32 */
+    trainest_estimate_request rq;
+    trainest_estimate_request_init(&rq, sizeof rq);
+    rq.per_sample_s = 0.001; /* c = 4 ms per micro-batch */
+    rq.data_mode = TRAINEST_DATA_MODE_WORKERS;
+    rq.data_workers = 4;
+    rq.data_worker_startup_s = 1;
+    rq.data_samples_per_s_per_worker = 10; /* 0.4 s per micro-batch of 4 */
+    trainest_estimate e;
+    e.struct_size = sizeof e;
+    assert_int_equal(trainest_estimate_run(&e, &prq, &rq), TRAINEST_OK);
+    /* the last worker's 16th micro-batch (k = 63): 4 s + 16 x 0.4 s - 63 c */
+    assert_close(e.data_stall_s, 4 + 16 * 0.4 - 63 * 0.004, 1e-12);
+    assert_close(e.total_s, 64 * 0.004 + e.data_stall_s, 1e-12);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -549,6 +580,7 @@ int main(void)
         cmocka_unit_test(test_regression_rampup_near_uint64_max_counts),
         cmocka_unit_test(test_regression_eta_subnormal_job_mtbf),
         cmocka_unit_test(test_regression_memory_for_plan_in_flight_wrap),
+        cmocka_unit_test(test_regression_workers_stall_without_steps_in_an_epoch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
