@@ -55,12 +55,15 @@ FROZEN_OFFSETS = [
     ("trainest_eta", "invalid_field", 304),
     ("trainest_eta", "total_samples", 312),
     ("trainest_eta", "fit_cov_s", 360),
+    ("trainest_estimate_request", "data_worker_startup_s", 272),
+    ("trainest_estimate_request", "data_persistent_workers", 280),
+    ("trainest_loader_observation", "seconds", 32),
 ]
 
-# Every struct's size in this release (0.6.0; tests/test_api.c and lib/sizes.h).
-SIZES_0_6 = {
+# Every struct's size in this release (0.7.0; tests/test_api.c and lib/sizes.h).
+SIZES_0_7 = {
     "trainest_plan_request": 152, "trainest_plan": 248, "trainest_plan_suggestion": 48,
-    "trainest_estimate_request": 272, "trainest_estimate": 224, "trainest_step_observation": 32,
+    "trainest_estimate_request": 288, "trainest_estimate": 224, "trainest_step_observation": 32,
     "trainest_calibration_request": 16, "trainest_step_fit": 80, "trainest_tradeoff": 56,
     "trainest_tradeoff_point": 40, "trainest_memory_request": 80, "trainest_memory": 104,
     "trainest_memory_point": 24, "trainest_memory_fit": 48, "trainest_search_request": 64,
@@ -68,6 +71,7 @@ SIZES_0_6 = {
     "trainest_failure": 104, "trainest_rampup_request": 32, "trainest_rampup": 80,
     "trainest_critical_request": 40, "trainest_critical": 112, "trainest_eta_config": 96,
     "trainest_eta": 368, "trainest_eta_report": 136, "trainest_layout_suggestion": 48,
+    "trainest_loader_observation": 40, "trainest_loader_fit": 56,
 }
 
 # The structs 0.5.0 extended: their 0.4 size, where the first appended member starts.
@@ -89,6 +93,11 @@ APPENDED_IN_0_6 = {
     "trainest_eta": (312, "total_samples"),
 }
 
+# The structs 0.7.0 extended: their 0.6 size, where the first appended member starts.
+APPENDED_IN_0_7 = {
+    "trainest_estimate_request": (272, "data_worker_startup_s"),
+}
+
 # Members of an output struct that its dataclass leaves out on purpose.
 PRIVATE_MEMBERS = {"struct_size", "invalid_field", "invalid_index", "reserved0", "reserved1"}
 
@@ -108,6 +117,7 @@ OUTPUTS = {
     "trainest_critical": trainest.Critical,
     "trainest_eta_report": trainest.EtaReport,
     "trainest_layout_suggestion": trainest.LayoutSuggestion,
+    "trainest_loader_fit": trainest.LoaderFit,
 }
 EXTRA_OUTPUT_FIELDS = {trainest.Tradeoff: {"points"}, trainest.SearchResult: {"plans"}}
 
@@ -160,7 +170,7 @@ class TestLibrary(unittest.TestCase):
 class TestStructs(unittest.TestCase):
     def test_size_of_every_struct_matches_the_library(self):
         ids = sorted(sid for _, sid in _lib.STRUCTS.values())
-        self.assertEqual(ids, list(range(1, 28)))
+        self.assertEqual(ids, list(range(1, 30)))
         for name, (cls, sid) in _lib.STRUCTS.items():
             with self.subTest(struct=name):
                 self.assertEqual(ctypes.sizeof(cls), trainest.struct_size(sid))
@@ -184,14 +194,14 @@ class TestStructs(unittest.TestCase):
                         self.assertIs(ctype, want, member)
 
     def test_sizes_of_this_release(self):
-        self.assertEqual(set(SIZES_0_6), set(_lib.STRUCTS))
-        for name, size in SIZES_0_6.items():
+        self.assertEqual(set(SIZES_0_7), set(_lib.STRUCTS))
+        for name, size in SIZES_0_7.items():
             with self.subTest(struct=name):
                 self.assertEqual(ctypes.sizeof(_lib.STRUCTS[name][0]), size)
 
     def test_every_offset_follows_the_c_layout(self):
         """Each member's offset, computed with C's alignment rules from the
-        header's types alone, equals the mirror's, for all 27 structs."""
+        header's types alone, equals the mirror's, for all 29 structs."""
         structs, _ = header.parse()
         sizes = {"uint32_t": (4, 4), "uint64_t": (8, 8), "double": (8, 8)}  # (size, alignment)
 
@@ -211,10 +221,11 @@ class TestStructs(unittest.TestCase):
                 self.assertEqual({m: getattr(cls, m).offset for m, _ in cls._fields_}, offsets)
                 self.assertEqual(size, trainest.struct_size(sid))
 
-    def test_0_5_and_0_6_members_are_appended(self):
+    def test_0_5_0_6_and_0_7_members_are_appended(self):
         for release, name, (old_size, first) in (
                 [("0.5", n, v) for n, v in APPENDED_IN_0_5.items()]
-                + [("0.6", n, v) for n, v in APPENDED_IN_0_6.items()]):
+                + [("0.6", n, v) for n, v in APPENDED_IN_0_6.items()]
+                + [("0.7", n, v) for n, v in APPENDED_IN_0_7.items()]):
             with self.subTest(release=release, struct=name):
                 cls = _lib.STRUCTS[name][0]
                 self.assertEqual(getattr(cls, first).offset, old_size)
@@ -569,6 +580,111 @@ class TestTime(unittest.TestCase):
                                                limit=3).points), 3)
 
 
+# ResNet-50 (224 px) on an H200 host: one epoch of 4096 samples in batches of
+# 128 read from the DataLoader alone with 4 and with 12 workers
+# (tests/data/h200-train-steps.jsonl, the "loader" lines).
+RESNET_LOADER = [(4, 128, 4096, 1.847286309999987), (12, 128, 4096, 1.97837707299999)]
+
+
+def workers_epoch_stall(batches, m, workers, startup_s, rate, consume_s):
+    """Loader workers by brute force: micro-batch k is ready at
+    (k mod W + 1) startup_s + (k // W + 1) m / rate; the device takes them in
+    order, consume_s each. The epoch's wall time less its busy time."""
+    t = 0.0
+    for k in range(batches):
+        ready = (k % workers + 1) * startup_s + (k // workers + 1) * m / rate
+        t = max(ready, t) + consume_s
+    return t - batches * consume_s
+
+
+class TestLoaderWorkers(unittest.TestCase):
+    PLAN = trainest.PlanRequest(samples=4096, global_batch=128, epochs=3)
+
+    def test_loader_calibrate_resnet50(self):
+        fit = trainest.loader_calibrate(RESNET_LOADER)
+        # 32 batches: 4 s + 1024 u with 4 workers, 12 s + 256 u with 12
+        (_, _, _, t4), (_, _, _, t12) = RESNET_LOADER
+        startup_s = (4 * t12 - t4) / 44
+        self.assertAlmostEqual(fit.worker_startup_s, startup_s, delta=1e-12)
+        self.assertAlmostEqual(fit.samples_per_s_per_worker, 1024 / (t4 - 4 * startup_s), delta=1e-6)
+        self.assertLess(fit.max_residual_ratio, 1e-9)
+        self.assertLessEqual(fit.mean_residual_ratio, fit.max_residual_ratio)
+        self.assertEqual(fit.observations, 2)
+        self.assertEqual(trainest.loader_calibrate(trainest.LoaderObservation(*o) for o in RESNET_LOADER), fit)
+        # with next to no compute, an epoch takes what the loader alone took
+        for workers, _, _, seconds in RESNET_LOADER:
+            model = fit.time_model(data_workers=workers, fixed_s=1e-9)
+            self.assertIs(model.data_mode, trainest.DataMode.WORKERS)
+            e = trainest.estimate(dataclasses.replace(self.PLAN, epochs=1), model)
+            self.assertAlmostEqual(e.total_s, seconds, delta=1e-7 * seconds)
+        base = trainest.TimeModel(per_sample_s=0.0003, data_workers=12)
+        self.assertEqual(fit.time_model(base).per_sample_s, 0.0003)
+        self.assertEqual(fit.time_model(base).data_worker_startup_s, fit.worker_startup_s)
+
+    def test_workers_mode_matches_a_brute_force_loader(self):
+        consume = 0.0003 * 128
+        for workers in (1, 4, 12, 31):
+            one = workers_epoch_stall(32, 128, workers, 0.1379, 790, consume)
+            for persistent in (False, True):
+                with self.subTest(workers=workers, persistent=persistent):
+                    e = trainest.estimate(self.PLAN, per_sample_s=0.0003, data_mode="workers",
+                                          data_workers=workers, data_samples_per_s_per_worker=790,
+                                          data_worker_startup_s=0.1379, data_persistent_workers=persistent)
+                    later = workers_epoch_stall(32, 128, workers, 0, 790, consume) if persistent else one
+                    self.assertAlmostEqual(e.data_stall_s, one + 2 * later, delta=1e-9)
+                    self.assertAlmostEqual(e.total_s, 96 * consume + one + 2 * later, delta=1e-9)
+        # the workers share a total rate: 4 x 500 = 2000 samples/s
+        shared = trainest.estimate(self.PLAN, per_sample_s=0.0003, data_mode=trainest.DataMode.WORKERS,
+                                   data_workers=4, data_samples_per_s=2000)
+        each = trainest.estimate(self.PLAN, per_sample_s=0.0003, data_mode=trainest.DataMode.WORKERS,
+                                 data_workers=4, data_samples_per_s_per_worker=500)
+        self.assertAlmostEqual(shared.total_s, each.total_s, delta=1e-12)
+
+    def test_errors(self):
+        plain = dict(samples=4096, global_batch=128, per_sample_s=0.0003)
+        cases = [
+            (trainest.InconsistentError, "data_worker_startup_s", None,
+             lambda: trainest.estimate(data_worker_startup_s=0.1, **plain)),
+            (trainest.InconsistentError, "data_persistent_workers", None,
+             lambda: trainest.estimate(data_mode="serial", data_persistent_workers=1, **plain)),
+            (trainest.OutOfRangeError, "data_persistent_workers", None,
+             lambda: trainest.estimate(data_mode="workers", data_workers=4, data_persistent_workers=2, **plain)),
+            (trainest.ZeroError, "data_workers", None, lambda: trainest.estimate(data_mode="workers", **plain)),
+            (trainest.ZeroError, "loader_observation.batch_size", 1,
+             lambda: trainest.loader_calibrate([RESNET_LOADER[0], (12, 0, 4096, 2.0)])),
+            (trainest.OutOfRangeError, "loader_observation.seconds", 0,
+             lambda: trainest.loader_calibrate([(4, 128, 4096, -1.0), RESNET_LOADER[1]])),
+            (trainest.NotFiniteError, "loader_observation.seconds", 1,
+             lambda: trainest.loader_calibrate([RESNET_LOADER[0], (12, 128, 4096, math.nan)])),
+            (trainest.TooFewPointsError, "observations", None, lambda: trainest.loader_calibrate(RESNET_LOADER[:1])),
+            (trainest.TooFewPointsError, "observations", None,
+             lambda: trainest.loader_calibrate([RESNET_LOADER[0]] * 2)),
+            (trainest.OutOfRangeError, "observations", None, lambda: trainest.loader_calibrate(RESNET_LOADER * 33)),
+            # s + 128 u and 2 s + 256 u: one line through the origin
+            (trainest.UnidentifiableError, "observations", None,
+             lambda: trainest.loader_calibrate([(1, 128, 128, 1.0), (2, 128, 512, 2.0)])),
+        ]
+        for cls, field, index, call in cases:
+            with self.subTest(error=cls.__name__, field=field):
+                with self.assertRaises(cls) as cm:
+                    call()
+                self.assertEqual((cm.exception.field, cm.exception.index), (field, index))
+        self.assertEqual(trainest.loader_calibrate(RESNET_LOADER * 32).observations, 64)
+        with self.assertRaises(ValueError):
+            trainest.loader_calibrate([(-4, 128, 4096, 1.8), RESNET_LOADER[1]])
+        with self.assertRaises(TypeError):
+            trainest.loader_calibrate([(4, 128, 4096, "1.8"), RESNET_LOADER[1]])
+
+    def test_loader_observation_init(self):
+        ob = _lib.trainest_loader_observation()
+        ob.workers = 7
+        self.assertEqual(_lib.lib.trainest_loader_observation_init(ctypes.byref(ob), ctypes.sizeof(ob)), 0)
+        self.assertEqual(ob.struct_size, ctypes.sizeof(ob))
+        self.assertEqual((ob.workers, ob.batch_size, ob.samples, ob.seconds), (0, 0, 0, 0.0))
+        self.assertEqual(_lib.lib.trainest_loader_observation_init(ctypes.byref(ob), 8),
+                         trainest.StructSizeError.status)
+
+
 class TestMemoryAndSearch(unittest.TestCase):
     def test_memory(self):
         m = trainest.memory(params=10**9, activation_bytes_per_sample=10**8, device_memory_bytes=80 * 2**30,
@@ -863,14 +979,14 @@ class TestModelParallel(unittest.TestCase):
                 return self.value
 
         class OldLibrary:
-            trainest_version = Fn(500)
-            trainest_version_string = Fn(b"0.5.0")
+            trainest_version = Fn(600)
+            trainest_version_string = Fn(b"0.6.0")
 
-        self.assertEqual(_lib.MIN_MINOR, 6)
+        self.assertEqual(_lib.MIN_MINOR, 7)
         with unittest.mock.patch.object(_lib, "lib", OldLibrary()):
             with self.assertRaises(ImportError) as cm:
                 _lib._check_version()
-        self.assertIn("is version 0.5.0; this package needs 0.6", str(cm.exception))
+        self.assertIn("is version 0.6.0; this package needs 0.7", str(cm.exception))
         with unittest.mock.patch.object(_lib, "lib", type("NewLibrary", (), {
                 "trainest_version": Fn(907), "trainest_version_string": Fn(b"0.9.7")})()):
             _lib._check_version()  # a later 0.x only appends

@@ -27,7 +27,7 @@ from .errors import OverflowError  # noqa: F401  pylint: disable=redefined-built
 from .errors import __all__ as _errors_all
 
 #: The header version this package mirrors; version_string() is the library's.
-__version__ = "0.6.0"
+__version__ = "0.7.0"
 
 # errors.__all__ also lists the classes made for statuses a newer library added.
 __all__ = ["STRUCTS", "library_path"] + _api_all + _enums_all + _errors_all

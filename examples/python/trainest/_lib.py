@@ -17,11 +17,10 @@ import sys
 
 #: The ABI major version this package mirrors (the SONAME's number).
 EXPECTED_MAJOR = 0
-#: The minor release whose structs and functions are mirrored here (0.6:
-#: the ETA tracker's samples model). An older library lacks fields and
-#: functions this package uses, so it is refused; a newer 0.x only appends
-#: and is accepted.
-MIN_MINOR = 6
+#: The minor release whose structs and functions are mirrored here (0.7:
+#: loader workers). An older library lacks fields and functions this
+#: package uses, so it is refused; a newer 0.x only appends and is accepted.
+MIN_MINOR = 7
 
 if sys.platform == "darwin":
     _SONAMES = ("libtrainest.0.dylib",)
@@ -218,6 +217,9 @@ class trainest_estimate_request(ctypes.Structure):
         ("tp_bytes_per_s", ctypes.c_double),
         ("p2p_bytes_per_s", ctypes.c_double),
         ("comm_activation_bytes_per_sample", ctypes.c_uint64),  # 0.6
+        ("data_worker_startup_s", ctypes.c_double),  # 0.7
+        ("data_persistent_workers", ctypes.c_uint32),
+        ("reserved1", ctypes.c_uint32),
     ]
 
 
@@ -595,6 +597,31 @@ class trainest_layout_suggestion(ctypes.Structure):
     ]
 
 
+class trainest_loader_observation(ctypes.Structure):
+    _fields_ = [
+        ("struct_size", ctypes.c_uint32),
+        ("reserved0", ctypes.c_uint32),
+        ("workers", ctypes.c_uint64),
+        ("batch_size", ctypes.c_uint64),
+        ("samples", ctypes.c_uint64),
+        ("seconds", ctypes.c_double),
+    ]
+
+
+class trainest_loader_fit(ctypes.Structure):
+    _fields_ = [
+        ("struct_size", ctypes.c_uint32),
+        ("invalid_field", ctypes.c_uint32),
+        ("invalid_index", ctypes.c_uint32),
+        ("reserved0", ctypes.c_uint32),
+        ("worker_startup_s", ctypes.c_double),
+        ("samples_per_s_per_worker", ctypes.c_double),
+        ("max_residual_ratio", ctypes.c_double),
+        ("mean_residual_ratio", ctypes.c_double),
+        ("observations", ctypes.c_uint64),
+    ]
+
+
 #: C typedef name -> (Structure class, TRAINEST_STRUCT_* id).
 STRUCTS = {
     "trainest_plan_request": (trainest_plan_request, 1),
@@ -624,6 +651,8 @@ STRUCTS = {
     "trainest_eta": (trainest_eta, 25),
     "trainest_eta_report": (trainest_eta_report, 26),
     "trainest_layout_suggestion": (trainest_layout_suggestion, 27),
+    "trainest_loader_observation": (trainest_loader_observation, 28),
+    "trainest_loader_fit": (trainest_loader_fit, 29),
 }
 
 
@@ -688,6 +717,9 @@ PROTOTYPES = {
     "trainest_eta_set_samples": (_int, [_P(trainest_eta), _u64, _u64]),
     "trainest_step_observation_init": (_int, [_P(trainest_step_observation), _u32]),
     "trainest_memory_point_init": (_int, [_P(trainest_memory_point), _u32]),
+    # TRAINEST_0.7
+    "trainest_loader_observation_init": (_int, [_P(trainest_loader_observation), _u32]),
+    "trainest_loader_calibrate": (_int, [_P(trainest_loader_fit), _P(trainest_loader_observation), _u32]),
 }
 
 

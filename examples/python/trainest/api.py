@@ -24,9 +24,10 @@ from .errors import raise_for_status
 
 __all__ = [
     "PlanRequest", "TimeModel", "MemoryModel", "EtaConfig", "Observation", "MemoryPoint",
-    "Plan", "Suggestion", "Estimate", "StepFit", "TradeoffPoint", "Tradeoff", "Memory",
-    "MemoryFit", "SearchPlan", "SearchResult", "Failure", "Rampup", "Critical", "EtaReport",
-    "LayoutSuggestion", "plan", "suggest", "layout_suggest", "estimate", "calibrate", "tradeoff",
+    "LoaderObservation", "Plan", "Suggestion", "Estimate", "StepFit", "LoaderFit", "TradeoffPoint",
+    "Tradeoff", "Memory", "MemoryFit", "SearchPlan", "SearchResult", "Failure", "Rampup", "Critical",
+    "EtaReport", "LayoutSuggestion", "plan", "suggest", "layout_suggest", "estimate", "calibrate",
+    "loader_calibrate", "tradeoff",
     "memory", "memory_for_plan", "fit_memory", "search", "failures", "rampup", "critical",
     "EtaTracker", "version", "version_info",
     "version_string", "struct_size", "UNLIMITED",
@@ -54,7 +55,7 @@ def version_info():
 
 
 def version_string():
-    """trainest_version_string() of the loaded library, e.g. "0.6.0"."""
+    """trainest_version_string() of the loaded library, e.g. "0.7.0"."""
     return lib.trainest_version_string().decode("ascii")
 
 
@@ -290,6 +291,12 @@ class TimeModel(_Input):
     layer's activations of one sample directly, so that the PlanRequest's
     hidden and seq_len_tokens are not needed (0 = seq_len_tokens x hidden x
     activation_bytes_per_element).
+    data_mode DataMode.WORKERS (library 0.7) times every epoch as data_workers
+    loader workers, started data_worker_startup_s apart, deliver its
+    micro-batches at data_samples_per_s_per_worker each (or
+    data_samples_per_s shared); data_persistent_workers 1 (or True) starts
+    them once per run instead of at every epoch. LoaderFit.time_model()
+    fills them from loader_calibrate().
     """
 
     _ctype = _lib.trainest_estimate_request
@@ -330,6 +337,8 @@ class TimeModel(_Input):
     tp_bytes_per_s: float = _in(_TIME_D, "tp_bytes_per_s")
     p2p_bytes_per_s: float = _in(_TIME_D, "p2p_bytes_per_s")
     comm_activation_bytes_per_sample: int = _in(_TIME_D, "comm_activation_bytes_per_sample")
+    data_worker_startup_s: float = _in(_TIME_D, "data_worker_startup_s")
+    data_persistent_workers: int = _in(_TIME_D, "data_persistent_workers")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -388,6 +397,16 @@ class MemoryPoint(typing.NamedTuple):
 
     micro_batch: int
     peak_bytes: int
+
+
+class LoaderObservation(typing.NamedTuple):
+    """One epoch read from a data loader alone (trainest_loader_observation):
+    the wall time in s from creating the iterator to the last batch."""
+
+    workers: int
+    batch_size: int
+    samples: int
+    seconds: float
 
 
 # --------------------------------------------------------------------------
@@ -524,6 +543,28 @@ class StepFit:
         """A TimeModel with the five fitted *_s members (on top of base and kwargs)."""
         fitted = {k: getattr(self, k) for k in (
             "floor_s", "fixed_s", "per_sample_s", "launch_lag_s", "optimizer_s")}
+        fitted.update(kwargs)
+        return _build(base, TimeModel, fitted, "base")
+
+
+@dataclasses.dataclass(frozen=True)
+class LoaderFit:
+    """trainest_loader_fit: loader workers fitted to loader-only epochs (library 0.7).
+
+    samples_per_s_per_worker 0 means unlimited: the start-up explains every time.
+    """
+
+    worker_startup_s: float = _out()
+    samples_per_s_per_worker: float = _out()
+    max_residual_ratio: float = _out()
+    mean_residual_ratio: float = _out()
+    observations: int = _out()
+
+    def time_model(self, base=None, **kwargs):
+        """A TimeModel with data_mode WORKERS and the fitted data_worker_startup_s and
+        data_samples_per_s_per_worker (on top of base and kwargs; give data_workers)."""
+        fitted = {"data_mode": DataMode.WORKERS, "data_worker_startup_s": self.worker_startup_s,
+                  "data_samples_per_s_per_worker": self.samples_per_s_per_worker}
         fitted.update(kwargs)
         return _build(base, TimeModel, fitted, "base")
 
@@ -829,6 +870,30 @@ def calibrate(observations, optimizer_s=None):
     out = _lib.new(_lib.trainest_step_fit)
     _check(lib.trainest_step_calibrate(_byref(out), arr, len(obs), options), out)
     return _from_c(StepFit, out)
+
+
+def loader_calibrate(observations):
+    """Fit loader workers to loader-only epochs (trainest_loader_calibrate, library 0.7).
+
+    ``observations``: an iterable of 2 to 64 (workers, batch_size, samples,
+    seconds) tuples or LoaderObservation, each the wall time of reading an
+    epoch from the loader alone. Worker j starts (j + 1) * worker_startup_s
+    after the epoch begins and then builds whole batches at
+    samples_per_s_per_worker; the same epoch read with two worker counts far
+    apart (4 and 12, say) separates the two. A bad observation raises with
+    ``.index`` set.
+    """
+    obs = [LoaderObservation(*o) for o in observations]
+    if len(obs) > 0xFFFFFFFF:
+        raise ValueError("too many observations")
+    arr = _lib.new_array(_lib.trainest_loader_observation, len(obs))
+    for i, o in enumerate(obs):
+        raise_for_status(lib.trainest_loader_observation_init(_byref(arr[i]), ctypes.sizeof(arr[i])))
+        for name in LoaderObservation._fields:
+            _set(arr[i], name, getattr(o, name))
+    out = _lib.new(_lib.trainest_loader_fit)
+    _check(lib.trainest_loader_calibrate(_byref(out), arr, len(obs)), out)
+    return _from_c(LoaderFit, out)
 
 
 def tradeoff(request=None, time_model=None, limit=None, **kwargs):

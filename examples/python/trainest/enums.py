@@ -68,6 +68,7 @@ class DataMode(enum.IntEnum):
 
     OVERLAP = 0
     SERIAL = 1
+    WORKERS = 2
 
 
 class Recompute(enum.IntEnum):
@@ -198,6 +199,12 @@ class Field(enum.IntEnum):
     ETA_TOTAL_SAMPLES = 107
     ETA_SAMPLES_DONE = 108
     COMM_ACTIVATION_BYTES_PER_SAMPLE = 109
+    DATA_WORKER_STARTUP_S = 110
+    DATA_PERSISTENT_WORKERS = 111
+    LOADER_WORKERS = 112
+    LOADER_BATCH_SIZE = 113
+    LOADER_SAMPLES = 114
+    LOADER_SECONDS = 115
 
 
 class StructId(enum.IntEnum):
@@ -230,6 +237,8 @@ class StructId(enum.IntEnum):
     ETA = 25
     ETA_REPORT = 26
     LAYOUT_SUGGESTION = 27
+    LOADER_OBSERVATION = 28
+    LOADER_FIT = 29
 
 
 class Status(enum.IntEnum):
