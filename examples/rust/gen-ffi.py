@@ -77,9 +77,11 @@ def generate():
             name, body = m.group(1), m.group(2)
             ty = "c_int" if name == "trainest_status" else "u32"
             o.append(f"\n// enum {name}: {brief_before(src, m.start())}\n")
-            for e in re.finditer(r"(TRAINEST_\w+)\s*=\s*(-?\d+),?\s*(?:/\*\*<(.*?)\*/)?", body, re.S):
-                o.append(doc(e.group(3) or ""))
-                o.append(f"pub const {e.group(1)}: {ty} = {e.group(2)};\n")
+            # an enumerator's doc follows it (/**< ... */) or, when long, precedes it
+            for e in re.finditer(r"(?:/\*\*(?!<)(.*?)\*/\s*)?(TRAINEST_\w+)\s*=\s*(-?\d+),?\s*"
+                                 r"(?:/\*\*<(.*?)\*/)?", body, re.S):
+                o.append(doc(re.sub(r"\n\s*\*(?!/)", " ", e.group(1) or e.group(4) or "")))
+                o.append(f"pub const {e.group(2)}: {ty} = {e.group(3)};\n")
         elif m.group(3):
             name, body = m.group(3), m.group(4)
             o.append("\n" + doc(brief_before(src, m.start())))

@@ -10,13 +10,13 @@ use std::os::raw::{c_char, c_int};
 /// The header's major version.
 pub const TRAINEST_VERSION_MAJOR: u32 = 0;
 /// The header's minor version.
-pub const TRAINEST_VERSION_MINOR: u32 = 6;
+pub const TRAINEST_VERSION_MINOR: u32 = 7;
 /// The header's patch version.
 pub const TRAINEST_VERSION_PATCH: u32 = 0;
 /// 10000 * major + 100 * minor + patch of the header.
-pub const TRAINEST_VERSION_NUMBER: u32 = 600;
+pub const TRAINEST_VERSION_NUMBER: u32 = 700;
 /// The header's version as a string.
-pub const TRAINEST_VERSION_STRING: &str = "0.6.0";
+pub const TRAINEST_VERSION_STRING: &str = "0.7.0";
 
 // enum trainest_status: Status codes returned by every fallible function.
 /// Success.
@@ -277,6 +277,18 @@ pub const TRAINEST_FIELD_ETA_TOTAL_SAMPLES: u32 = 107;
 pub const TRAINEST_FIELD_ETA_SAMPLES_DONE: u32 = 108;
 /// trainest_estimate_request::comm_activation_bytes_per_sample Since 0.6.0
 pub const TRAINEST_FIELD_COMM_ACTIVATION_BYTES_PER_SAMPLE: u32 = 109;
+/// trainest_estimate_request::data_worker_startup_s Since 0.7.0
+pub const TRAINEST_FIELD_DATA_WORKER_STARTUP_S: u32 = 110;
+/// trainest_estimate_request::data_persistent_workers Since 0.7.0
+pub const TRAINEST_FIELD_DATA_PERSISTENT_WORKERS: u32 = 111;
+/// trainest_loader_observation::workers Since 0.7.0
+pub const TRAINEST_FIELD_LOADER_WORKERS: u32 = 112;
+/// trainest_loader_observation::batch_size Since 0.7.0
+pub const TRAINEST_FIELD_LOADER_BATCH_SIZE: u32 = 113;
+/// trainest_loader_observation::samples Since 0.7.0
+pub const TRAINEST_FIELD_LOADER_SAMPLES: u32 = 114;
+/// trainest_loader_observation::seconds Since 0.7.0
+pub const TRAINEST_FIELD_LOADER_SECONDS: u32 = 115;
 
 // enum trainest_preset: Which framework's rules a plan follows.
 /// Plain PyTorch: every policy is the caller's choice.
@@ -383,6 +395,10 @@ pub const TRAINEST_STRUCT_ETA: u32 = 25;
 pub const TRAINEST_STRUCT_ETA_REPORT: u32 = 26;
 /// trainest_layout_suggestion Since 0.5.0
 pub const TRAINEST_STRUCT_LAYOUT_SUGGESTION: u32 = 27;
+/// trainest_loader_observation Since 0.7.0
+pub const TRAINEST_STRUCT_LOADER_OBSERVATION: u32 = 28;
+/// trainest_loader_fit Since 0.7.0
+pub const TRAINEST_STRUCT_LOADER_FIT: u32 = 29;
 
 /// What to plan: a dataset, a batch request and the rounding policies.
 #[repr(C)]
@@ -547,6 +563,8 @@ pub const TRAINEST_STEP_SOURCE_ANALYTIC: u32 = 1;
 pub const TRAINEST_DATA_MODE_OVERLAP: u32 = 0;
 /// No workers: a step takes compute + data.
 pub const TRAINEST_DATA_MODE_SERIAL: u32 = 1;
+/// data_workers loader workers per replica, each building whole micro-batches, started one after another: micro-batch k of an epoch is ready (k mod W + 1) * data_worker_startup_s + (floor(k / W) + 1) * m / (samples/s per worker) after the epoch starts, and the device takes them in order. Models PyTorch's DataLoader(num_workers=W), whose worker start-up makes many workers slow on short epochs (docs/time-model.md). Since 0.7.0
+pub const TRAINEST_DATA_MODE_WORKERS: u32 = 2;
 
 // enum trainest_recompute: Activation recomputation, for FLOPs per sample.
 /// 6 * params * tokens per sample (forward 2, backward 4).
@@ -594,11 +612,11 @@ pub struct trainest_estimate_request {
     pub recompute: u32,
     /// A trainest_data_mode. Default OVERLAP.
     pub data_mode: u32,
-    /// Samples/s one replica's input pipeline delivers; 0 = unlimited.
+    /// Samples/s one replica's input pipeline delivers (with WORKERS: all its workers together); 0 = unlimited.
     pub data_samples_per_s: f64,
     /// Or: samples/s of one loader worker (0 = unset) ...
     pub data_samples_per_s_per_worker: f64,
-    /// ... times this many workers (0 counts as 1: the main process).
+    /// ... times this many workers (0 counts as 1: the main process; WORKERS needs at least 1).
     pub data_workers: u64,
     /// Bytes copied host to device per sample; 0 = no copy.
     pub h2d_bytes_per_sample: u64,
@@ -632,6 +650,12 @@ pub struct trainest_estimate_request {
     pub p2p_bytes_per_s: f64,
     /// Bytes of one layer's activations of one sample, as tensor- and pipeline-parallel communication moves them (seq_len x hidden x bytes per element); 0 = from the plan's seq_len_tokens and hidden and activation_bytes_per_element. Given, the model shape's hidden and sequence length are not needed (tensor parallelism still needs the layers, to count its all-reduces). Since 0.6.0
     pub comm_activation_bytes_per_sample: u64,
+    /// WORKERS only: seconds from one loader worker's start to the next's (and to the first's), paid at every epoch unless data_persistent_workers; fit it with trainest_loader_calibrate(). Default 0; must be 0 in the other modes. Since 0.7.0
+    pub data_worker_startup_s: f64,
+    /// WORKERS only: 1 = the workers start once per run (PyTorch's persistent_workers=True), so every later epoch begins with all of them ready; 0 = they start again at every epoch (default). Must be 0 in the other modes. Since 0.7.0
+    pub data_persistent_workers: u32,
+    /// Padding; must be 0. Since 0.7.0
+    pub reserved1: u32,
 }
 
 /// The predicted time of a run and where it goes.
@@ -800,6 +824,48 @@ pub struct trainest_tradeoff {
     pub fastest_micro_batch: u64,
     /// Its predicted run time, s.
     pub fastest_total_s: f64,
+}
+
+/// One input-pipeline measurement, for trainest_loader_calibrate().
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct trainest_loader_observation {
+    /// Size of this struct as the caller knows it; the array's stride is element 0's.
+    pub struct_size: u32,
+    /// Padding; must be 0.
+    pub reserved0: u32,
+    /// Loader worker processes, > 0.
+    pub workers: u64,
+    /// Samples per batch, > 0.
+    pub batch_size: u64,
+    /// Samples read, > 0: ceil(samples / batch_size) batches, the last one partial when it does not divide.
+    pub samples: u64,
+    /// Measured wall time, finite and > 0.
+    pub seconds: f64,
+}
+
+/// Loader parameters fitted by trainest_loader_calibrate().
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct trainest_loader_fit {
+    /// Size of this struct as the caller knows it, in bytes. Set by the caller.
+    pub struct_size: u32,
+    /// On failure, the trainest_field to blame.
+    pub invalid_field: u32,
+    /// On failure about one observation, its index; UINT32_MAX otherwise.
+    pub invalid_index: u32,
+    /// Always 0.
+    pub reserved0: u32,
+    /// Fitted seconds from one worker's start to the next's, >= 0.
+    pub worker_startup_s: f64,
+    /// Fitted samples/s of one worker; 0 = unlimited (the start-up explains every time).
+    pub samples_per_s_per_worker: f64,
+    /// Largest |predicted - measured| / measured over the observations.
+    pub max_residual_ratio: f64,
+    /// Mean of the same.
+    pub mean_residual_ratio: f64,
+    /// Observations used.
+    pub observations: u64,
 }
 
 /// Memory model of one device: a request.
@@ -1333,6 +1399,10 @@ extern "C" {
     pub fn trainest_estimate_run(out: *mut trainest_estimate, plan_request: *const trainest_plan_request, request: *const trainest_estimate_request) -> c_int;
     /// Fit the step-time model to measured optimizer steps.
     pub fn trainest_step_calibrate(out: *mut trainest_step_fit, observations: *const trainest_step_observation, count: u32, request: *const trainest_calibration_request) -> c_int;
+    /// Set a loader observation to its defaults (everything 0).
+    pub fn trainest_loader_observation_init(out: *mut trainest_loader_observation, struct_size: u32) -> c_int;
+    /// Fit the loader model of TRAINEST_DATA_MODE_WORKERS to loader-only measurements.
+    pub fn trainest_loader_calibrate(out: *mut trainest_loader_fit, observations: *const trainest_loader_observation, count: u32) -> c_int;
     /// The gradient-accumulation trade-off for a fixed global batch.
     pub fn trainest_tradeoff_compute(out: *mut trainest_tradeoff, points: *mut trainest_tradeoff_point, capacity: u32, out_count: *mut u32, plan_request: *const trainest_plan_request, request: *const trainest_estimate_request) -> c_int;
     /// Set a memory request to its defaults (16/16/96 bits per parameter, ZeRO 0, no limit).

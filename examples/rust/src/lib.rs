@@ -104,7 +104,7 @@ pub fn version() -> u32 {
     unsafe { ffi::trainest_version() }
 }
 
-/// The loaded library's version string, e.g. `"0.6.0"`.
+/// The loaded library's version string, e.g. `"0.7.0"`.
 pub fn version_string() -> String {
     unsafe { c_string(ffi::trainest_version_string()) }
 }
@@ -132,7 +132,7 @@ pub fn struct_size(id: u32) -> u32 {
 
 /// The size of every mirror in [`ffi`] by struct id, for checks against
 /// [`struct_size`].
-pub fn mirror_sizes() -> [(u32, usize); 27] {
+pub fn mirror_sizes() -> [(u32, usize); 29] {
     use ffi::*;
     [
         (TRAINEST_STRUCT_PLAN_REQUEST, size_of::<trainest_plan_request>()),
@@ -162,6 +162,8 @@ pub fn mirror_sizes() -> [(u32, usize); 27] {
         (TRAINEST_STRUCT_ETA, size_of::<trainest_eta>()),
         (TRAINEST_STRUCT_ETA_REPORT, size_of::<trainest_eta_report>()),
         (TRAINEST_STRUCT_LAYOUT_SUGGESTION, size_of::<trainest_layout_suggestion>()),
+        (TRAINEST_STRUCT_LOADER_OBSERVATION, size_of::<trainest_loader_observation>()),
+        (TRAINEST_STRUCT_LOADER_FIT, size_of::<trainest_loader_fit>()),
     ]
 }
 
@@ -216,6 +218,8 @@ c_structs!(
     trainest_eta,
     trainest_eta_report,
     trainest_layout_suggestion,
+    trainest_loader_observation,
+    trainest_loader_fit,
 );
 
 /// A C request initialised by its `_init` function.
@@ -246,6 +250,12 @@ same_repr!(u32, u64, f64);
 impl FromC<u32> for bool {
     fn from_c(c: u32) -> bool {
         c != 0
+    }
+}
+
+impl ToC<u32> for bool {
+    fn to_c(&self) -> u32 {
+        u32::from(*self)
     }
 }
 
@@ -443,6 +453,10 @@ c_enum! {
         Overlap = TRAINEST_DATA_MODE_OVERLAP,
         /// No workers: a step takes compute + data.
         Serial = TRAINEST_DATA_MODE_SERIAL,
+        /// `data_workers` loader workers started one after another, each
+        /// building whole micro-batches (PyTorch's `DataLoader(num_workers)`):
+        /// every epoch waits for their start-up. Library 0.7.
+        Workers = TRAINEST_DATA_MODE_WORKERS,
     }
 }
 
@@ -734,11 +748,12 @@ c_request! {
         pub recompute: Recompute,
         /// How the input pipeline meets the compute.
         pub data_mode: DataMode,
-        /// Samples/s one replica's input pipeline delivers; 0 = unlimited.
+        /// Samples/s one replica's input pipeline delivers (with `Workers`:
+        /// all its workers together); 0 = unlimited.
         pub data_samples_per_s: f64,
         /// Or: samples/s of one loader worker ...
         pub data_samples_per_s_per_worker: f64,
-        /// ... times this many workers.
+        /// ... times this many workers (`Workers` needs at least 1).
         pub data_workers: u64,
         /// Bytes copied host to device per sample; 0 = no copy.
         pub h2d_bytes_per_sample: u64,
@@ -775,6 +790,13 @@ c_request! {
         /// activation_bytes_per_element. Given, the plan needs no `hidden` or
         /// `seq_len_tokens` (TP still needs `layers`). Library 0.6.
         pub comm_activation_bytes_per_sample: u64,
+        /// `Workers` only: seconds from one loader worker's start to the
+        /// next's, paid at every epoch unless `data_persistent_workers`; fit
+        /// it with [`loader_calibrate`]. Library 0.7.
+        pub data_worker_startup_s: f64,
+        /// `Workers` only: the workers start once per run (PyTorch's
+        /// `persistent_workers=True`), not at every epoch. Library 0.7.
+        pub data_persistent_workers: bool,
     }
 }
 
@@ -934,6 +956,80 @@ pub fn calibrate(observations: &[Observation], optimizer_s: Option<f64>) -> Resu
         return Err(Error::new(st, out.invalid_field, index));
     }
     Ok(StepFit::from_c(&out))
+}
+
+c_struct! {
+    /// One epoch read from a data loader alone, for [`loader_calibrate`]:
+    /// from creating the iterator (which starts the workers) to the last batch.
+    pub struct LoaderObservation: trainest_loader_observation {
+        /// Loader worker processes, > 0.
+        pub workers: u64,
+        /// Samples per batch, > 0.
+        pub batch_size: u64,
+        /// Samples read, > 0 (the last batch is partial if it does not divide).
+        pub samples: u64,
+        /// Measured wall time, s, > 0.
+        pub seconds: f64,
+    }
+}
+
+c_struct! {
+    /// Loader workers fitted by [`loader_calibrate`].
+    pub struct LoaderFit: trainest_loader_fit {
+        /// Fitted seconds from one worker's start to the next's.
+        pub worker_startup_s: f64,
+        /// Fitted samples/s of one worker; 0 = unlimited (the start-up
+        /// explains every time).
+        pub samples_per_s_per_worker: f64,
+        /// Largest |predicted - measured| / measured.
+        pub max_residual_ratio: f64,
+        /// Mean of the same.
+        pub mean_residual_ratio: f64,
+        /// Observations used.
+        pub observations: u64,
+    }
+}
+
+impl LoaderFit {
+    /// `request` with `DataMode::Workers` and the fitted start-up and
+    /// per-worker rate copied in (set `data_workers` yourself).
+    pub fn apply(&self, request: &EstimateRequest) -> EstimateRequest {
+        EstimateRequest {
+            data_mode: DataMode::Workers,
+            data_worker_startup_s: self.worker_startup_s,
+            data_samples_per_s_per_worker: self.samples_per_s_per_worker,
+            ..*request
+        }
+    }
+}
+
+/// Fits loader workers to loader-only epochs (2 to 64 of them): worker j
+/// starts (j + 1) * `worker_startup_s` after an epoch begins, then builds
+/// whole batches at `samples_per_s_per_worker`. The same epoch read with
+/// two worker counts far apart (4 and 12, say) separates the two. Library 0.7.
+pub fn loader_calibrate(observations: &[LoaderObservation]) -> Result<LoaderFit> {
+    let blank = init_c(ffi::trainest_loader_observation_init);
+    let obs: Vec<ffi::trainest_loader_observation> = observations
+        .iter()
+        .map(|o| ffi::trainest_loader_observation {
+            workers: o.workers,
+            batch_size: o.batch_size,
+            samples: o.samples,
+            seconds: o.seconds,
+            ..blank
+        })
+        .collect();
+    let count = u32::try_from(obs.len()).map_err(|_| {
+        Error::new(ffi::TRAINEST_E_OUT_OF_RANGE, ffi::TRAINEST_FIELD_OBSERVATIONS, None)
+    })?;
+    let mut out = ffi::trainest_loader_fit::sized();
+    let st = unsafe { ffi::trainest_loader_calibrate(&mut out, obs.as_ptr(), count) };
+    if st != ffi::TRAINEST_OK {
+        let index =
+            if out.invalid_index == u32::MAX { None } else { Some(out.invalid_index as usize) };
+        return Err(Error::new(st, out.invalid_field, index));
+    }
+    Ok(LoaderFit::from_c(&out))
 }
 
 c_struct! {

@@ -20,10 +20,10 @@ fn header_and_library_versions_agree() {
 fn every_mirror_has_the_size_the_library_reports() {
     let sizes = mirror_sizes();
     for (i, &(id, size)) in sizes.iter().enumerate() {
-        assert_eq!(id as usize, i + 1, "struct ids are 1..=27 in order");
+        assert_eq!(id as usize, i + 1, "struct ids are 1..=29 in order");
         assert_eq!(size, struct_size(id) as usize, "size of struct id {id}");
     }
-    assert_eq!(sizes.len(), 27);
+    assert_eq!(sizes.len(), 29);
     assert_eq!(struct_size(sizes.len() as u32 + 1), 0, "a struct this crate does not mirror");
     assert_eq!(struct_size(0), 0);
 }
@@ -37,7 +37,7 @@ macro_rules! offset {
 }
 
 #[test]
-fn frozen_offsets_and_members_appended_in_0_5_and_0_6() {
+fn frozen_offsets_and_members_appended_in_0_5_0_6_and_0_7() {
     // The offsets tests/test_api.c freezes.
     assert_eq!(offset!(trainest_plan_request, samples), 8);
     assert_eq!(offset!(trainest_plan_request, seq_len_tokens), 64);
@@ -72,10 +72,18 @@ fn frozen_offsets_and_members_appended_in_0_5_and_0_6() {
     // 0.6 appended explicit activation bytes to the estimate request and the
     // samples model to the ETA tracker, each at the struct's 0.5 size.
     assert_eq!(offset!(trainest_estimate_request, comm_activation_bytes_per_sample), 264);
-    assert_eq!(size_of::<ffi::trainest_estimate_request>(), 272); // 240 in 0.4, 264 in 0.5
     assert_eq!(offset!(trainest_eta, total_samples), 312);
     assert_eq!(offset!(trainest_eta, fit_cov_s), 360);
     assert_eq!(size_of::<ffi::trainest_eta>(), 368); // 304 in 0.4, 312 in 0.5
+                                                     // 0.7 appended the loader workers to the estimate request at its 0.6
+                                                     // size, and added the loader calibration's two structs.
+    assert_eq!(offset!(trainest_estimate_request, data_worker_startup_s), 272);
+    assert_eq!(offset!(trainest_estimate_request, data_persistent_workers), 280);
+    assert_eq!(size_of::<ffi::trainest_estimate_request>(), 288); // 240 in 0.4, 264 in 0.5, 272 in 0.6
+    assert_eq!(offset!(trainest_loader_observation, seconds), 32);
+    assert_eq!(size_of::<ffi::trainest_loader_observation>(), 40);
+    assert_eq!(offset!(trainest_loader_fit, worker_startup_s), 16);
+    assert_eq!(size_of::<ffi::trainest_loader_fit>(), 56);
 }
 
 #[test]
@@ -96,6 +104,9 @@ fn defaults_come_from_the_library() {
     assert_eq!(CriticalRequest::default().noise_scale, 0.0);
     assert_eq!(m.recompute, Recompute::None);
     assert_eq!((p.tensor_parallel, p.pipeline_parallel, p.devices), (0, 0, 0));
+    let t = EstimateRequest::default();
+    assert_eq!(t.data_mode, DataMode::Overlap);
+    assert_eq!((t.data_worker_startup_s, t.data_persistent_workers), (0.0, false));
 }
 
 #[test]
@@ -838,4 +849,146 @@ fn search_over_layouts() {
     let d = search(&pr, &er, &mr, &data_only, 20).unwrap();
     assert!(d.results.iter().all(|r| r.tensor_parallel == 1 && r.pipeline_parallel == 1));
     assert!(d.summary.candidates_evaluated < s.summary.candidates_evaluated);
+}
+
+// ------------------------------------------------------------------ loader workers (0.7)
+
+/// ResNet-50 (224 px) on an H200 host: one epoch of 4096 samples in batches
+/// of 128 read from the DataLoader alone with 4 and with 12 workers
+/// (tests/data/h200-train-steps.jsonl, the "loader" lines).
+const RESNET_LOADER: [(u64, f64); 2] = [(4, 1.847286309999987), (12, 1.97837707299999)];
+
+fn resnet_loader() -> Vec<LoaderObservation> {
+    RESNET_LOADER
+        .iter()
+        .map(|&(workers, seconds)| LoaderObservation {
+            workers,
+            batch_size: 128,
+            samples: 4096,
+            seconds,
+        })
+        .collect()
+}
+
+/// Loader workers by brute force: micro-batch k is ready at (k mod W + 1)
+/// startup + (k / W + 1) m / rate; the device takes them in order,
+/// consume_s each. The epoch's wall time less its busy time.
+fn workers_epoch_stall(
+    batches: u64,
+    m: u64,
+    w: u64,
+    startup_s: f64,
+    rate: f64,
+    consume_s: f64,
+) -> f64 {
+    let mut t = 0.0f64;
+    for k in 0..batches {
+        let ready = (k % w + 1) as f64 * startup_s + (k / w + 1) as f64 * m as f64 / rate;
+        t = ready.max(t) + consume_s;
+    }
+    t - batches as f64 * consume_s
+}
+
+#[test]
+fn loader_calibrate_resnet50() {
+    let fit = loader_calibrate(&resnet_loader()).unwrap();
+    // 32 batches: 4 s + 1024 u with 4 workers, 12 s + 256 u with 12.
+    let (t4, t12) = (RESNET_LOADER[0].1, RESNET_LOADER[1].1);
+    let startup_s = (4.0 * t12 - t4) / 44.0;
+    assert!(close(fit.worker_startup_s, startup_s, 1e-9), "{fit:?}");
+    assert!(close(fit.samples_per_s_per_worker, 1024.0 / (t4 - 4.0 * startup_s), 1e-9), "{fit:?}");
+    assert!(fit.max_residual_ratio < 1e-9);
+    assert!(fit.mean_residual_ratio <= fit.max_residual_ratio);
+    assert_eq!(fit.observations, 2);
+
+    // With next to no compute, an epoch takes what the loader alone took.
+    let pr = PlanRequest { samples: 4096, global_batch: 128, ..Default::default() };
+    for &(workers, seconds) in &RESNET_LOADER {
+        let rq = fit.apply(&EstimateRequest {
+            fixed_s: 1e-9,
+            data_workers: workers,
+            ..Default::default()
+        });
+        assert_eq!(rq.data_mode, DataMode::Workers);
+        let e = estimate(&pr, &rq).unwrap();
+        assert!(close(e.total_s, seconds, 1e-7), "{workers} workers: {} vs {seconds}", e.total_s);
+    }
+}
+
+#[test]
+fn workers_mode_matches_a_brute_force_loader() {
+    let pr = PlanRequest { samples: 4096, global_batch: 128, epochs: 3, ..Default::default() };
+    let consume = 0.0003 * 128.0;
+    for &w in &[1u64, 4, 12, 31] {
+        let one = workers_epoch_stall(32, 128, w, 0.1379, 790.0, consume);
+        for &persistent in &[false, true] {
+            let rq = EstimateRequest {
+                per_sample_s: 0.0003,
+                data_mode: DataMode::Workers,
+                data_workers: w,
+                data_samples_per_s_per_worker: 790.0,
+                data_worker_startup_s: 0.1379,
+                data_persistent_workers: persistent,
+                ..Default::default()
+            };
+            let e = estimate(&pr, &rq).unwrap();
+            let later =
+                if persistent { workers_epoch_stall(32, 128, w, 0.0, 790.0, consume) } else { one };
+            assert!(close(e.data_stall_s, one + 2.0 * later, 1e-9), "{w} {persistent}: {e:?}");
+            assert!(close(e.total_s, 96.0 * consume + one + 2.0 * later, 1e-9), "{w} {persistent}");
+        }
+    }
+}
+
+#[test]
+fn loader_errors_name_the_field_and_element() {
+    let pr = PlanRequest { samples: 4096, global_batch: 128, ..Default::default() };
+    let base = EstimateRequest { per_sample_s: 0.0003, ..Default::default() };
+    let cases: [(EstimateRequest, &str, &str); 3] = [
+        (
+            EstimateRequest { data_worker_startup_s: 0.1, ..base },
+            "TRAINEST_E_INCONSISTENT",
+            "data_worker_startup_s",
+        ),
+        (
+            EstimateRequest { data_persistent_workers: true, ..base },
+            "TRAINEST_E_INCONSISTENT",
+            "data_persistent_workers",
+        ),
+        (
+            EstimateRequest { data_mode: DataMode::Workers, ..base },
+            "TRAINEST_E_ZERO",
+            "data_workers",
+        ),
+    ];
+    for (rq, name, field) in cases {
+        let err = estimate(&pr, &rq).unwrap_err();
+        assert_eq!((err.name.as_str(), err.field.as_deref()), (name, Some(field)));
+    }
+
+    let good = resnet_loader();
+    let mut bad = good.clone();
+    bad[1].batch_size = 0;
+    let err = loader_calibrate(&bad).unwrap_err();
+    assert_eq!(err.name, "TRAINEST_E_ZERO");
+    assert_eq!((err.field.as_deref(), err.index), (Some("loader_observation.batch_size"), Some(1)));
+    let mut bad = good.clone();
+    bad[0].seconds = f64::NAN;
+    let err = loader_calibrate(&bad).unwrap_err();
+    assert_eq!(err.name, "TRAINEST_E_NOT_FINITE");
+    assert_eq!((err.field.as_deref(), err.index), (Some("loader_observation.seconds"), Some(0)));
+    let err = loader_calibrate(&good[..1]).unwrap_err();
+    assert_eq!((err.name.as_str(), err.index), ("TRAINEST_E_TOO_FEW_POINTS", None));
+    assert_eq!(err.field.as_deref(), Some("observations"));
+    let err = loader_calibrate(&[good[0], good[0]]).unwrap_err();
+    assert_eq!(err.name, "TRAINEST_E_TOO_FEW_POINTS");
+    let many: Vec<LoaderObservation> = good.iter().cycle().take(65).copied().collect();
+    assert_eq!(loader_calibrate(&many).unwrap_err().name, "TRAINEST_E_OUT_OF_RANGE");
+    assert_eq!(loader_calibrate(&many[..64]).unwrap().observations, 64);
+    // s + 128 u and 2 s + 256 u: one line through the origin.
+    let unidentifiable = [
+        LoaderObservation { workers: 1, batch_size: 128, samples: 128, seconds: 1.0 },
+        LoaderObservation { workers: 2, batch_size: 128, samples: 512, seconds: 2.0 },
+    ];
+    assert_eq!(loader_calibrate(&unidentifiable).unwrap_err().name, "TRAINEST_E_UNIDENTIFIABLE");
 }
