@@ -1215,6 +1215,15 @@ class TestExamples(unittest.TestCase):
         self.assertIn("remaining 0:00:00", out[-1])
         self.assertTrue(out[-1].endswith("outliers 3"), out[-1])
 
+    def test_loader_example(self):
+        out = self.run_example("loader_example.py")
+        self.assertEqual(out[0], "one worker starts 137.9 ms after the previous one and reads 790 samples/s")
+        for line in out[1:3]:  # the fit from loader-only epochs predicts training epochs within 5 %
+            predicted, measured = (float(x) for x in re.findall(r"(\d+\.\d+) s", line))
+            self.assertLess(abs(predicted / measured - 1), 0.05, line)
+        self.assertEqual(out[3], "num_workers=1   ten epochs  53.5 s, with persistent_workers=True  52.3 s")
+        self.assertEqual(len(out), 3 + 6)
+
 
 if __name__ == "__main__":
     unittest.main()
