@@ -174,6 +174,22 @@ static void test_noalloc_every_compute_path(void **state)
     trainest_plan_request bad_layout = mp;
     bad_layout.devices = 100;
     trainest_memory mem_plan = {.struct_size = sizeof mem_plan};
+    /* loader workers (0.7): the ResNet-50 loader-only epochs, and the model
+     * they fit */
+    trainest_loader_observation lobs[3] = {
+        {sizeof lobs[0], 0, 4, 128, 4096, 1.8467},
+        {sizeof lobs[0], 0, 12, 128, 4096, 1.9784},
+        {sizeof lobs[0], 0, 2, 100, 1234, 1.9},
+    };
+    trainest_loader_fit lfit = {.struct_size = sizeof lfit};
+    trainest_estimate west = {.struct_size = sizeof west};
+    trainest_estimate_request wrq = erq;
+    wrq.data_mode = TRAINEST_DATA_MODE_WORKERS;
+    wrq.data_samples_per_s = 0;
+    wrq.data_samples_per_s_per_worker = 790;
+    wrq.data_workers = 12;
+    wrq.data_worker_startup_s = 0.138;
+    wrq.data_persistent_workers = 1;
     trainest_memory_request mrq_plan;
     trainest_memory_request_init(&mrq_plan, sizeof mrq_plan);
     mrq_plan.params = 7000000000;
@@ -193,6 +209,10 @@ static void test_noalloc_every_compute_path(void **state)
     trainest_memory_point pt_init;
     assert_int_equal(trainest_step_observation_init(&obs_init, sizeof obs_init), TRAINEST_OK);
     assert_int_equal(trainest_memory_point_init(&pt_init, sizeof pt_init), TRAINEST_OK);
+    trainest_loader_observation lobs_init;
+    assert_int_equal(trainest_loader_observation_init(&lobs_init, sizeof lobs_init), TRAINEST_OK);
+    assert_int_equal(trainest_loader_calibrate(&lfit, lobs, 3), TRAINEST_OK);
+    assert_int_equal(trainest_estimate_run(&west, &prq, &wrq), TRAINEST_OK);
     assert_int_equal(trainest_layout_suggest(lsug, 8, &n, &bad_layout), TRAINEST_OK);
     assert_true(n > 0);
     assert_int_equal(trainest_memory_for_plan(&mem_plan, &mrq_plan, &mp), TRAINEST_OK);
@@ -228,6 +248,7 @@ static void test_noalloc_every_compute_path(void **state)
     (void)trainest_struct_size(TRAINEST_STRUCT_ETA);
     assert_int_equal(close_window(), 0);
     assert_true(srch.feasible > 0);
+    assert_true(lfit.worker_startup_s > 0 && west.data_stall_s > 0);
 }
 
 int main(void)

@@ -24,6 +24,8 @@ static struct inputs {
     trainest_critical_request critical;
     trainest_eta_config eta_config;
     trainest_eta eta; /* a tracker with history, reported on concurrently */
+    trainest_estimate_request workers; /* TRAINEST_DATA_MODE_WORKERS (0.7) */
+    trainest_loader_observation loader_obs[4];
 } in;
 
 /* Everything one call sequence produces. Outputs are zeroed first so that
@@ -31,7 +33,7 @@ static struct inputs {
 struct results {
     uint32_t version;
     const char *strings[8];
-    uint32_t sizes[28];
+    uint32_t sizes[30];
     int status[40];
     trainest_plan_request plan_request_init;
     trainest_estimate_request estimate_request_init;
@@ -44,12 +46,14 @@ struct results {
     trainest_eta_config eta_config_init;
     trainest_step_observation observation;
     trainest_memory_point point;
+    trainest_loader_observation loader_observation;
     trainest_plan plan, bad_plan;
     trainest_plan_suggestion suggestions[8];
     trainest_layout_suggestion layouts[8];
     uint32_t counts[6];
-    trainest_estimate estimate, mp_estimate;
+    trainest_estimate estimate, mp_estimate, workers_estimate;
     trainest_step_fit fit;
+    trainest_loader_fit loader_fit;
     trainest_tradeoff tradeoff;
     trainest_tradeoff_point tradeoff_points[16];
     trainest_memory memory, mp_memory;
@@ -74,7 +78,7 @@ static void run_all(struct results *r)
     r->strings[2] = trainest_status_name(TRAINEST_E_NO_STEPS);
     r->strings[3] = trainest_field_name(TRAINEST_FIELD_LAYERS);
     r->strings[4] = trainest_strerror(12345);
-    for (uint32_t id = 0; id < 28; id++)
+    for (uint32_t id = 0; id < 30; id++)
         r->sizes[id] = trainest_struct_size(id);
     r->status[k++] = trainest_plan_request_init(&r->plan_request_init, sizeof r->plan_request_init);
     r->status[k++] = trainest_estimate_request_init(&r->estimate_request_init,
@@ -121,6 +125,10 @@ static void run_all(struct results *r)
     r->status[k++] = trainest_eta_set_samples(&r->own_eta, 100000, 0);
     r->status[k++] = trainest_step_observation_init(&r->observation, sizeof r->observation);
     r->status[k++] = trainest_memory_point_init(&r->point, sizeof r->point);
+    r->status[k++] = trainest_loader_observation_init(&r->loader_observation,
+                                                      sizeof r->loader_observation);
+    r->status[k++] = trainest_loader_calibrate(OUT(r->loader_fit), in.loader_obs, 4);
+    r->status[k++] = trainest_estimate_run(OUT(r->workers_estimate), &in.plan, &in.workers);
     for (int i = 0; i < 50; i++)
         r->status[k] |= trainest_eta_update(&r->own_eta, 1.0 + 0.01 * (i % 5), 16);
     k++;
@@ -155,6 +163,25 @@ static void build_inputs(void)
     in.time.grad_bytes = 10000000;
     in.time.bus_bytes_per_s = 1e11;
     in.time.data_samples_per_s = 3000;
+    in.workers = in.time;
+    in.workers.data_mode = TRAINEST_DATA_MODE_WORKERS;
+    in.workers.data_samples_per_s = 0;
+    in.workers.data_samples_per_s_per_worker = 500;
+    in.workers.data_workers = 6;
+    in.workers.data_worker_startup_s = 0.2;
+    /* loader-only epochs: 4 and 12 workers over 32 batches of 128, timed
+     * by the model at s = 0.2 s and 500 samples/s per worker, and two with
+     * a partial last batch, timed roughly */
+    const uint64_t lw[4] = {4, 12, 2, 3}, lb[4] = {128, 128, 100, 64}, ln[4] = {4096, 4096, 1234, 1000};
+    const double ls[4] = {4 * 0.2 + 8 * 0.256, 12 * 0.2 + 2 * 0.256, 2.8, 2.5};
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(trainest_loader_observation_init(&in.loader_obs[i], sizeof in.loader_obs[i]),
+                         TRAINEST_OK);
+        in.loader_obs[i].workers = lw[i];
+        in.loader_obs[i].batch_size = lb[i];
+        in.loader_obs[i].samples = ln[i];
+        in.loader_obs[i].seconds = ls[i];
+    }
     trainest_memory_request_init(&in.memory, sizeof in.memory);
     in.memory.params = 10000000;
     in.memory.activation_bytes_per_sample = 20000000;
@@ -227,6 +254,8 @@ static void test_threads_every_function_concurrently(void **state)
             assert_int_equal(reference.status[i], TRAINEST_OK);
     assert_int_equal(reference.status[10], TRAINEST_E_NOT_DIVISIBLE);
     assert_true(reference.search.feasible > 0 && reference.counts[0] > 0);
+    assert_true(reference.workers_estimate.data_stall_s > 0 &&
+                reference.loader_fit.worker_startup_s > 0);
     memset(per_thread, 0, sizeof per_thread);
     pthread_t threads[THREADS];
     for (int t = 0; t < THREADS; t++)
