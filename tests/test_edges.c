@@ -89,6 +89,9 @@ static char where[320];
 #define ST_ETA_REPORT ST_ETA_UPDATE
 #define ST_ETA_SAMPLES (ST_IO | ST(TRAINEST_E_ZERO) | ST(TRAINEST_E_INCONSISTENT))
 #define ST_LAYOUT ST_IO
+#define ST_LOADER_FIT                                                                          \
+    (ST_IO | ST(TRAINEST_E_ZERO) | ST(TRAINEST_E_NOT_FINITE) | ST(TRAINEST_E_OUT_OF_RANGE) |    \
+     ST(TRAINEST_E_TOO_FEW_POINTS) | ST(TRAINEST_E_UNIDENTIFIABLE) | ST(TRAINEST_E_OVERFLOW))
 
 static bool documented(int st, uint32_t set)
 {
@@ -1465,6 +1468,316 @@ static void test_edges_estimate_every_field(void **state)
     }
 }
 
+/* ---- Loader workers (0.7) ------------------------------------------------------- */
+
+/* A WORKERS request: 4 workers of 100 samples/s each, 0.1 s apart. */
+static trainest_estimate_request base_workers(uint32_t persistent)
+{
+    trainest_estimate_request rq;
+    trainest_estimate_request_init(&rq, sizeof rq);
+    rq.fixed_s = 0.01;
+    rq.per_sample_s = 0.001;
+    rq.bus_bytes_per_s = 1e11;
+    rq.grad_bytes = 1000000;
+    rq.data_mode = TRAINEST_DATA_MODE_WORKERS;
+    rq.data_workers = 4;
+    rq.data_worker_startup_s = 0.1;
+    rq.data_samples_per_s_per_worker = 100;
+    rq.data_persistent_workers = persistent;
+    return rq;
+}
+
+/* An estimate that succeeds is finite, its stall >= 0 and its parts sum to
+ * its total. Returns the status. */
+static int check_workers_estimate(const trainest_plan_request *prq, const trainest_estimate_request *rq)
+{
+    trainest_estimate e;
+    memset(&e, 0xA5, sizeof e);
+    e.struct_size = sizeof e;
+    const int st = trainest_estimate_run(&e, prq, rq);
+    expect_status(st, ST_ESTIMATE);
+    if (st != TRAINEST_OK) {
+        expect(e.total_s == 0 && e.data_stall_s == 0);
+        return st;
+    }
+    check_doubles(&e, offsetof(trainest_estimate, micro_batch_s), sizeof e);
+    expect(e.data_stall_s >= 0 && e.total_s >= e.data_stall_s);
+    const double sum = e.compute_s + e.optimizer_s + e.transfer_s + e.data_stall_s + e.comm_s +
+                       e.overhead_s + e.bubble_s + e.tp_comm_s + e.p2p_s;
+    expect(fabs(sum - e.total_s) <= 1e-12 * e.total_s);
+    return st;
+}
+
+static const struct field workers_fields[] = {
+    U64_FIELD(trainest_estimate_request, data_workers),
+    F64_FIELD(trainest_estimate_request, data_worker_startup_s),
+    U32_FIELD(trainest_estimate_request, data_persistent_workers),
+    U32_FIELD(trainest_estimate_request, reserved1),
+    F64_FIELD(trainest_estimate_request, data_samples_per_s_per_worker),
+    F64_FIELD(trainest_estimate_request, data_samples_per_s),
+};
+
+/* The status each edge of a worker field must give, on the base plan. */
+static int workers_field_status(size_t f, size_t i)
+{
+    switch (f) {
+    case 0: /* data_workers: 0 is refused, any other count works */
+        return i == 0 ? TRAINEST_E_ZERO : TRAINEST_OK;
+    case 1: /* start-up: 4 x DBL_MAX overflows */
+        return i == 4 ? TRAINEST_E_OVERFLOW : TRAINEST_OK;
+    case 2: /* persistent: 0 or 1 */
+        return i <= 1 ? TRAINEST_OK : TRAINEST_E_OUT_OF_RANGE;
+    case 3: /* reserved1 */
+        return i == 0 ? TRAINEST_OK : TRAINEST_E_UNSUPPORTED;
+    case 4: /* per worker: a subnormal rate is an infinite time per sample, the
+             * smallest normal one an epoch beyond DBL_MAX */
+        return i == 1 ? TRAINEST_E_OUT_OF_RANGE : i == 2 ? TRAINEST_E_OVERFLOW : TRAINEST_OK;
+    default: /* the total rate, with the per-worker one also given */
+        return i == 0 ? TRAINEST_OK : TRAINEST_E_INCONSISTENT;
+    }
+}
+
+/* The worker fields at their edges, with the statuses they must give;
+ * every 8-byte slot of a WORKERS request at the edges (as a double and as
+ * an integer), workers that start again and that persist. */
+static void test_edges_estimate_workers_every_field(void **state)
+{
+    (void)state;
+    const trainest_plan_request prq = base_plan();
+    for (uint32_t pers = 0; pers <= 1; pers++) {
+        for (size_t f = 0; f < COUNT(workers_fields); f++)
+            for (size_t i = 0; i < N_EDGES; i++) {
+                trainest_estimate_request rq = base_workers(pers);
+                set_edge(&rq, &workers_fields[f], i);
+                snprintf(where, sizeof where, "estimate_run(WORKERS, persistent %u, %s = %s)", pers,
+                         workers_fields[f].name, edge_name(&workers_fields[f], i));
+                const int st = check_workers_estimate(&prq, &rq);
+                expect(st == workers_field_status(f, i));
+            }
+        /* the total rate alone: shared by the workers, W / rate per sample */
+        for (size_t i = 0; i < N_EDGES; i++)
+            for (size_t w = 1; w < N_EDGES; w++) {
+                trainest_estimate_request rq = base_workers(pers);
+                rq.data_samples_per_s_per_worker = 0;
+                rq.data_samples_per_s = reals[i];
+                rq.data_workers = ints[w];
+                snprintf(where, sizeof where, "estimate_run(WORKERS, %s workers, %s samples/s)",
+                         edge_names[U64][w], edge_names[F64][i]);
+                const int st = check_workers_estimate(&prq, &rq);
+                const double u = (double)ints[w] / reals[i];
+                if (i == 0)
+                    expect(st == TRAINEST_OK); /* unlimited */
+                else if (!isfinite(u))
+                    expect(st == TRAINEST_E_OUT_OF_RANGE);
+                else
+                    expect(st == TRAINEST_OK || st == TRAINEST_E_OVERFLOW);
+            }
+        const trainest_estimate_request base = base_workers(pers);
+        const unsigned char *first = (const unsigned char *)&base.floor_s;
+        for (size_t off = (size_t)(first - (const unsigned char *)&base); off + 8 <= sizeof base;
+             off += 8)
+            for (size_t i = 0; i < N_EDGES; i++)
+                for (int as_int = 0; as_int < 2; as_int++) {
+                    trainest_estimate_request rq = base;
+                    memcpy((unsigned char *)&rq + off, as_int ? (const void *)&ints[i] : (const void *)&reals[i], 8);
+                    snprintf(where, sizeof where, "estimate_run(WORKERS, persistent %u, bytes %zu = %s)",
+                             pers, off, edge_names[as_int ? U64 : F64][i]);
+                    check_workers_estimate(&prq, &rq);
+                }
+    }
+}
+
+/* Plans at the edges of every count (epochs of up to 2^64 - 1 micro-batches,
+ * passes that end mid-epoch) with 1, 12, 2^63 and 2^64 - 1 workers. */
+static void test_edges_estimate_workers_plan_counts(void **state)
+{
+    (void)state;
+    const uint64_t workers[] = {1, 12, UINT64_C(1) << 63, UINT64_MAX};
+    for (size_t f = 0; f < COUNT(plan_fields); f++)
+        for (size_t i = 0; i < N_EDGES; i++)
+            for (uint32_t preset = 0; preset <= TRAINEST_PRESET_LIGHTNING; preset += 2)
+                for (size_t w = 0; w < COUNT(workers); w++) {
+                    trainest_plan_request prq = base_plan();
+                    prq.preset = preset;
+                    set_edge(&prq, &plan_fields[f], i);
+                    trainest_estimate_request rq = base_workers(w % 2);
+                    rq.data_workers = workers[w];
+                    rq.per_sample_s = 1e-300; /* small enough for 2^64 samples */
+                    rq.fixed_s = 1e-300;
+                    snprintf(where, sizeof where, "estimate_run(WORKERS %s, %s = %s, preset %u)",
+                             w == 0 ? "1" : w == 1 ? "12" : w == 2 ? "2^63" : "UINT64_MAX",
+                             plan_fields[f].name, edge_name(&plan_fields[f], i), preset);
+                    check_workers_estimate(&prq, &rq);
+                }
+    /* one epoch of 2^64 - 1 micro-batches of one sample: 2^64 - 1 ready
+     * times, the last (k = 2^64 - 2) of worker (2^64 - 2) mod W */
+    trainest_plan_request prq = tu_request(UINT64_MAX, 1, 1, 1, 1);
+    for (size_t w = 0; w < COUNT(workers); w++) {
+        trainest_estimate_request rq = base_workers(0);
+        rq.data_workers = workers[w];
+        rq.per_sample_s = 1e-300;
+        rq.fixed_s = 0;
+        rq.data_worker_startup_s = 4.9406564584124654e-324;
+        snprintf(where, sizeof where, "estimate_run(WORKERS %zu, 2^64 - 1 micro-batches)", w);
+        expect(check_workers_estimate(&prq, &rq) == TRAINEST_OK);
+    }
+}
+
+static const struct field loader_observation_fields[] = {
+    U32_FIELD(trainest_loader_observation, reserved0),
+    U64_FIELD(trainest_loader_observation, workers),
+    U64_FIELD(trainest_loader_observation, batch_size),
+    U64_FIELD(trainest_loader_observation, samples),
+    F64_FIELD(trainest_loader_observation, seconds),
+};
+
+#define N_LOADER_OBS 4
+
+/* Loader-only epochs of s = 1/8 s and u = 1/512 s per sample, timed by
+ * hand: 4 s + 8 x 128 u; max(12 s + 2 x 128 u, 8 s + 3 x 128 u); 2 s + 5 x
+ * 100 u (the second worker's fifth batch, after which the first's sixth is
+ * one of 34); 3 s + 5 x 64 u (15 batches of 64, then 40). */
+static void base_loader_observations(trainest_loader_observation *o)
+{
+    static const uint64_t w[N_LOADER_OBS] = {4, 12, 2, 3}, b[N_LOADER_OBS] = {128, 128, 100, 64},
+                          n[N_LOADER_OBS] = {4096, 4096, 1034, 1000};
+    static const double t[N_LOADER_OBS] = {2.5, 2.0, 0.25 + 500.0 / 512, 0.375 + 320.0 / 512};
+    for (int i = 0; i < N_LOADER_OBS; i++) {
+        trainest_loader_observation_init(&o[i], sizeof o[i]);
+        o[i].workers = w[i];
+        o[i].batch_size = b[i];
+        o[i].samples = n[i];
+        o[i].seconds = t[i];
+    }
+}
+
+/* When an observation's last batch is ready, from the model's definition:
+ * ready(k) = (k mod W + 1) s + u x (the worker's samples up to batch k)
+ * grows with the worker and the round, so of the full batches only the
+ * last one and the previous round's last worker can be the latest; and
+ * the last batch, of its own size. In long double: counts up to 2^64. */
+static long double loader_time(const trainest_loader_observation *o, long double s, long double u)
+{
+    const uint64_t W = o->workers, b = o->batch_size;
+    const uint64_t B = o->samples / b + (o->samples % b != 0);
+    const long double last = (long double)(o->samples - (B - 1) * b);
+    long double t = (long double)((B - 1) % W + 1) * s + ((long double)((B - 1) / W) * b + last) * u;
+    if (B >= 2) {
+        const uint64_t k = B - 2;
+        t = fmaxl(t, (long double)(k % W + 1) * s + (long double)(k / W + 1) * b * u);
+        if (k / W >= 1)
+            t = fmaxl(t, (long double)W * s + (long double)(k / W) * b * u);
+    }
+    return t;
+}
+
+static void check_loader_calibrate(const trainest_loader_observation *o, uint32_t count)
+{
+    trainest_loader_fit fit;
+    memset(&fit, 0xA5, sizeof fit);
+    fit.struct_size = sizeof fit;
+    const int st = trainest_loader_calibrate(&fit, o, count);
+    expect_status(st, ST_LOADER_FIT);
+    if (st) {
+        expect(fit.invalid_index == UINT32_MAX || fit.invalid_index < count);
+        for (const unsigned char *p = (const unsigned char *)&fit + 12;
+             p < (const unsigned char *)&fit + sizeof fit; p++)
+            expect(*p == 0);
+        return;
+    }
+    check_doubles(&fit, offsetof(trainest_loader_fit, worker_startup_s),
+                  offsetof(trainest_loader_fit, observations));
+    expect(fit.worker_startup_s >= 0 && fit.samples_per_s_per_worker >= 0);
+    expect(fit.mean_residual_ratio >= 0 &&
+           fit.mean_residual_ratio <= fit.max_residual_ratio * (1 + 1e-12));
+    expect(fit.observations == count && fit.invalid_index == UINT32_MAX);
+    const long double u =
+        fit.samples_per_s_per_worker > 0 ? 1.0L / fit.samples_per_s_per_worker : 0;
+    long double max_r = 0;
+    for (uint32_t i = 0; i < count; i++) {
+        const long double r = fabsl(loader_time(&o[i], fit.worker_startup_s, u) / o[i].seconds - 1);
+        max_r = r > max_r ? r : max_r;
+    }
+    expect(fabsl((long double)fit.max_residual_ratio - max_r) <= 1e-9L * (1 + max_r));
+}
+
+/* Every field of the first and the last observation at the edges, the
+ * count at its edges, and epochs at the top of the ranges. */
+static void test_edges_loader_calibrate_every_field(void **state)
+{
+    (void)state;
+    trainest_loader_observation o[65];
+    base_loader_observations(o);
+    trainest_loader_fit fit;
+    fit.struct_size = sizeof fit;
+    assert_int_equal(trainest_loader_calibrate(&fit, o, N_LOADER_OBS), TRAINEST_OK);
+    assert_close(fit.worker_startup_s, 0.125, 1e-12); /* the base is the model it came from */
+    assert_close(fit.samples_per_s_per_worker, 512, 1e-12);
+    assert_true(fit.max_residual_ratio < 1e-12);
+    for (size_t f = 0; f < COUNT(loader_observation_fields); f++)
+        for (size_t i = 0; i < N_EDGES; i++)
+            for (uint32_t at = 0; at < N_LOADER_OBS; at += N_LOADER_OBS - 1) {
+                base_loader_observations(o);
+                set_edge(&o[at], &loader_observation_fields[f], i);
+                snprintf(where, sizeof where, "loader_calibrate(observation %u %s = %s)", at,
+                         loader_observation_fields[f].name, edge_name(&loader_observation_fields[f], i));
+                check_loader_calibrate(o, N_LOADER_OBS);
+            }
+    /* every observation at the same edge of one field, and of two fields */
+    for (size_t f = 1; f < COUNT(loader_observation_fields); f++)
+        for (size_t g = f; g < COUNT(loader_observation_fields); g++)
+            for (size_t i = 0; i < N_EDGES; i++)
+                for (size_t j = 0; j < N_EDGES; j++) {
+                    base_loader_observations(o);
+                    for (int k = 0; k < N_LOADER_OBS; k++) {
+                        set_edge(&o[k], &loader_observation_fields[f], i);
+                        if (g != f)
+                            set_edge(&o[k], &loader_observation_fields[g], (j + (size_t)k) % N_EDGES);
+                    }
+                    snprintf(where, sizeof where, "loader_calibrate(all %s = %s, %s from %s)",
+                             loader_observation_fields[f].name, edge_name(&loader_observation_fields[f], i),
+                             loader_observation_fields[g].name, edge_name(&loader_observation_fields[g], j));
+                    check_loader_calibrate(o, N_LOADER_OBS);
+                }
+    /* the count: 0, 1, 2, 64, 65 and UINT32_MAX (refused before reading) */
+    const uint32_t counts[] = {0, 1, 2, 64, 65, UINT32_MAX};
+    for (size_t k = 0; k < COUNT(counts); k++) {
+        base_loader_observations(o);
+        for (uint32_t j = N_LOADER_OBS; j < 65; j++)
+            o[j] = o[j % N_LOADER_OBS];
+        snprintf(where, sizeof where, "loader_calibrate(count %u)", counts[k]);
+        check_loader_calibrate(o, counts[k]);
+        fit.struct_size = sizeof fit;
+        expect(trainest_loader_calibrate(&fit, o, counts[k]) ==
+               (counts[k] < 2 ? TRAINEST_E_TOO_FEW_POINTS
+                : counts[k] > 64 ? TRAINEST_E_OUT_OF_RANGE
+                                 : TRAINEST_OK));
+    }
+    /* epochs at the top: 2^64 - 1 samples in batches of 1 and of 2^63,
+     * 2^64 - 1 workers, times from subnormal to DBL_MAX */
+    const double times[] = {4.9406564584124654e-324, 1e-300, 1, 1e300, DBL_MAX};
+    for (size_t i = 0; i < COUNT(times); i++)
+        for (size_t j = 0; j < COUNT(times); j++) {
+            o[0] = o[1] = o[2] = o[0];
+            o[0].workers = 1;
+            o[0].batch_size = 1;
+            o[0].samples = UINT64_MAX;
+            o[0].seconds = times[i];
+            o[1].workers = UINT64_MAX;
+            o[1].batch_size = UINT64_C(1) << 63;
+            o[1].samples = UINT64_MAX;
+            o[1].seconds = times[j];
+            o[2].workers = 7;
+            o[2].batch_size = 3;
+            o[2].samples = UINT64_C(1) << 53;
+            o[2].seconds = times[(i + j) % COUNT(times)];
+            snprintf(where, sizeof where, "loader_calibrate(2^64 - 1 samples, times %g and %g)",
+                     times[i], times[j]);
+            check_loader_calibrate(o, 3);
+            check_loader_calibrate(o, 2);
+        }
+}
+
 /* Divisors of n in ascending order, by trial division (n < 2^32 here). */
 static uint32_t divisors(uint64_t n, uint64_t *out, uint32_t capacity)
 {
@@ -2078,6 +2391,9 @@ int main(void)
         cmocka_unit_test(test_edges_plan_every_integer_field),
         cmocka_unit_test(test_edges_batch_product_overflows_by_one),
         cmocka_unit_test(test_edges_estimate_every_field),
+        cmocka_unit_test(test_edges_estimate_workers_every_field),
+        cmocka_unit_test(test_edges_estimate_workers_plan_counts),
+        cmocka_unit_test(test_edges_loader_calibrate_every_field),
         cmocka_unit_test(test_edges_tradeoff_every_field),
         cmocka_unit_test(test_edges_layout_suggest_every_field),
         cmocka_unit_test(test_edges_step_calibrate_every_field),
