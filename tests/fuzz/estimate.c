@@ -60,6 +60,74 @@ static int plan_of(trainest_plan *p, const trainest_plan_request *rq)
     return trainest_plan_compute(p, rq);
 }
 
+static int estimate_of(trainest_estimate *e, const trainest_plan_request *prq,
+                       const trainest_estimate_request *rq)
+{
+    memset(e, 0, sizeof *e);
+    e->struct_size = sizeof *e;
+    return trainest_estimate_run(e, prq, rq);
+}
+
+/* TRAINEST_DATA_MODE_WORKERS (0.7): the loader only adds a stall. The
+ * device's busy time is that of the same run with an unlimited pipeline
+ * (OVERLAP, no rate, no worker fields); workers that persist wait no
+ * longer than workers that start again at every epoch; with no start-up
+ * and an unlimited rate nothing waits; and the step figures are OVERLAP's
+ * at the workers' combined rate. */
+static void check_workers(const trainest_plan_request *prq, const trainest_estimate_request *rq,
+                          const trainest_estimate *e)
+{
+    const char *what = "trainest_estimate_run";
+    trainest_estimate_request v = *rq;
+    v.data_mode = TRAINEST_DATA_MODE_OVERLAP;
+    v.data_samples_per_s = v.data_samples_per_s_per_worker = 0;
+    v.data_worker_startup_s = 0;
+    v.data_persistent_workers = 0;
+    trainest_estimate f;
+    int st = estimate_of(&f, prq, &v);
+    /* every part but the stall, exactly (the same arithmetic); without the
+     * stall a tiny run's samples_per_s may overflow, nothing else fails */
+    FZ_SCHECK(what, "workers-busy-is-unlimited-run", st == TRAINEST_OK || st == TRAINEST_E_OVERFLOW,
+              "WORKERS succeeds, the run with an unlimited pipeline fails with %s",
+              trainest_status_name(st));
+    if (st == TRAINEST_OK) {
+        FZ_SCHECK(what, "workers-busy-is-unlimited-run",
+                  e->compute_s == f.compute_s && e->optimizer_s == f.optimizer_s &&
+                      e->transfer_s == f.transfer_s && e->comm_s == f.comm_s &&
+                      e->overhead_s == f.overhead_s && e->bubble_s == f.bubble_s &&
+                      e->tp_comm_s == f.tp_comm_s && e->p2p_s == f.p2p_s && f.data_stall_s == 0,
+                  "WORKERS compute %.17g, optimizer %.17g, transfer %.17g, comm %.17g, overhead "
+                  "%.17g; the run with an unlimited pipeline: %.17g, %.17g, %.17g, %.17g, %.17g",
+                  e->compute_s, e->optimizer_s, e->transfer_s, e->comm_s, e->overhead_s,
+                  f.compute_s, f.optimizer_s, f.transfer_s, f.comm_s, f.overhead_s);
+    }
+    if (rq->data_worker_startup_s == 0 && rq->data_samples_per_s == 0 &&
+        rq->data_samples_per_s_per_worker == 0)
+        FZ_SCHECK(what, "workers-nothing-waits", e->data_stall_s == 0,
+                  "no start-up and an unlimited rate, but data_stall_s %g", e->data_stall_s);
+    /* the other persistence: persisting never waits longer */
+    v = *rq;
+    v.data_persistent_workers = !rq->data_persistent_workers;
+    st = estimate_of(&f, prq, &v);
+    if (st == TRAINEST_OK) {
+        const double kept = rq->data_persistent_workers ? e->data_stall_s : f.data_stall_s;
+        const double again = rq->data_persistent_workers ? f.data_stall_s : e->data_stall_s;
+        FZ_SCHECK(what, "workers-persistent-no-slower", kept <= again * (1 + 1e-12) + 1e-300,
+                  "persistent workers stall %.17g s, restarted ones %.17g s", kept, again);
+    }
+    /* the steady state: OVERLAP at the workers' combined rate */
+    v = *rq;
+    v.data_mode = TRAINEST_DATA_MODE_OVERLAP;
+    v.data_worker_startup_s = 0;
+    v.data_persistent_workers = 0;
+    st = estimate_of(&f, prq, &v);
+    if (st == TRAINEST_OK)
+        FZ_SCHECK(what, "workers-steady-state-is-overlap",
+                  f.step_s == e->step_s && f.step_data_stall_s == e->step_data_stall_s,
+                  "step_s %.17g, step_data_stall_s %.17g; OVERLAP at the same rate: %.17g, %.17g",
+                  e->step_s, e->step_data_stall_s, f.step_s, f.step_data_stall_s);
+}
+
 static void check_tradeoff(const trainest_tradeoff *t, const fz_arr *pts, uint32_t n,
                            const trainest_plan_request *prq, const trainest_estimate_request *erq)
 {
@@ -187,6 +255,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                           trainest_status_name(st_p));
             if (st_b == TRAINEST_OK) {
                 check_estimate(what, (const trainest_estimate *)(void *)out_b, st_p == TRAINEST_OK ? &p : NULL, &eview);
+                if (p_ok && e_ok && eview.data_mode == TRAINEST_DATA_MODE_WORKERS)
+                    check_workers(&pview, &eview, (const trainest_estimate *)(void *)out_b);
             } else if (p_ok && e_ok && st_p != TRAINEST_OK) {
                 uint32_t f_e;
                 memcpy(&f_e, out_b + 4, 4);
@@ -346,6 +416,53 @@ static void fz_seeds(void)
     e.per_sample_s = 1e-300; /* launch-bound, subnormal-ish products */
     e.launch_lag_s = 0.5;
     seed("seed-hf-legacy-launch-bound", &p, &e, 9, 9, 2);
+
+    /* loader workers (0.7): ResNet-50 read by 12 workers that start one
+     * after another, at every epoch or once */
+    trainest_plan_request_init(&p, sizeof p);
+    trainest_estimate_request_init(&e, sizeof e);
+    p.samples = 4096;
+    p.global_batch = 128;
+    p.micro_batch = 128;
+    p.epochs = 2;
+    e.per_sample_s = 0.0314 / 128;
+    e.data_mode = TRAINEST_DATA_MODE_WORKERS;
+    e.data_workers = 12;
+    e.data_worker_startup_s = 0.137869;
+    e.data_samples_per_s_per_worker = 790.238;
+    seed("seed-workers-resnet", &p, &e, 0, 0, 8);
+    e.data_persistent_workers = 1;
+    e.data_samples_per_s_per_worker = 0;
+    e.data_samples_per_s = 9000; /* shared by the 12 */
+    seed("seed-workers-persistent-total-rate", &p, &e, 0, 0, 8);
+    /* a 0.6-size request (272 bytes: size mode 9, 240 + 32) in WORKERS mode */
+    e.data_worker_startup_s = 0;
+    e.data_persistent_workers = 0;
+    fz_seed_begin();
+    fz_emit_u8(0);
+    fz_emit_struct(&p, sizeof p);
+    fz_emit_struct_mode(&e, sizeof e, 9, 32);
+    fz_emit_u8(0);
+    fz_emit_u8(0);
+    fz_emit_u8(0);
+    fz_emit_u8(0);
+    fz_emit_u8(8);
+    fz_seed_end("seed-workers-0.6-size");
+    /* Megatron with fewer samples than a global batch: no micro-step in the
+     * first epoch (test_regression_workers_stall_without_steps_in_an_epoch) */
+    trainest_plan_request_init(&p, sizeof p);
+    trainest_estimate_request_init(&e, sizeof e);
+    p.preset = TRAINEST_PRESET_MEGATRON;
+    p.samples = 100;
+    p.global_batch = 128;
+    p.micro_batch = 4;
+    p.epochs = 3;
+    e.per_sample_s = 0.001;
+    e.data_mode = TRAINEST_DATA_MODE_WORKERS;
+    e.data_workers = 4;
+    e.data_worker_startup_s = 1;
+    e.data_samples_per_s_per_worker = 10;
+    seed("regress-workers-epoch-without-steps", &p, &e, 0, 0, 4);
 
     trainest_plan_request_init(&p, sizeof p);
     trainest_estimate_request_init(&e, sizeof e);
