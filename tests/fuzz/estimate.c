@@ -75,9 +75,20 @@ static int estimate_of(trainest_estimate *e, const trainest_plan_request *prq,
  * and an unlimited rate nothing waits; and the step figures are OVERLAP's
  * at the workers' combined rate. */
 static void check_workers(const trainest_plan_request *prq, const trainest_estimate_request *rq,
-                          const trainest_estimate *e)
+                          const trainest_estimate *e, const trainest_plan *p)
 {
     const char *what = "trainest_estimate_run";
+    /* the device waits at least for the first micro-batch: the first
+     * worker's start-up and that batch (of m, or of the last size) */
+    const double u = rq->data_samples_per_s_per_worker > 0 ? 1 / rq->data_samples_per_s_per_worker
+                     : rq->data_samples_per_s > 0 ? (double)rq->data_workers / rq->data_samples_per_s
+                                                  : 0;
+    const uint64_t first = p->micro_batch < p->last_micro_batch_samples ? p->micro_batch
+                                                                        : p->last_micro_batch_samples;
+    const double first_s = rq->data_worker_startup_s + (double)first * u;
+    FZ_SCHECK(what, "workers-first-batch-waits", e->data_stall_s >= first_s * (1 - 1e-12),
+              "data_stall_s %.17g, but the first micro-batch of %llu is ready only at %.17g s",
+              e->data_stall_s, (unsigned long long)first, first_s);
     trainest_estimate_request v = *rq;
     v.data_mode = TRAINEST_DATA_MODE_OVERLAP;
     v.data_samples_per_s = v.data_samples_per_s_per_worker = 0;
@@ -255,8 +266,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                           trainest_status_name(st_p));
             if (st_b == TRAINEST_OK) {
                 check_estimate(what, (const trainest_estimate *)(void *)out_b, st_p == TRAINEST_OK ? &p : NULL, &eview);
-                if (p_ok && e_ok && eview.data_mode == TRAINEST_DATA_MODE_WORKERS)
-                    check_workers(&pview, &eview, (const trainest_estimate *)(void *)out_b);
+                if (p_ok && e_ok && st_p == TRAINEST_OK && eview.data_mode == TRAINEST_DATA_MODE_WORKERS)
+                    check_workers(&pview, &eview, (const trainest_estimate *)(void *)out_b, &p);
             } else if (p_ok && e_ok && st_p != TRAINEST_OK) {
                 uint32_t f_e;
                 memcpy(&f_e, out_b + 4, 4);
