@@ -82,8 +82,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 static void fz_seeds(void)
 {
-    static const uint32_t values[] = {0, 1, 2, 17, 27, 28, 106, 107, 108, 109, 110, UINT32_MAX, (uint32_t)-17, (uint32_t)-18,
-                                      (uint32_t)INT32_MIN, INT32_MAX};
+    static const uint32_t values[] = {0, 1, 2, 17, 27, 28, 29, 30, 106, 107, 108, 109, 110, 115, 116, UINT32_MAX,
+                                      (uint32_t)-17, (uint32_t)-18, (uint32_t)INT32_MIN, INT32_MAX};
     fz_seed_begin();
     for (unsigned i = 0; i < sizeof values / sizeof values[0]; i++)
         fz_emit_u32(values[i]);
