@@ -850,8 +850,10 @@ TRAINEST_API int trainest_loader_observation_init(trainest_loader_observation *o
  *         observations; invalid_index says which observation);
  *         ::TRAINEST_E_TOO_FEW_POINTS (fewer than 2 distinct (workers,
  *         batch_size, samples)); ::TRAINEST_E_UNIDENTIFIABLE (the
- *         observations cannot separate start-up from throughput, for
- *         example every one has the same workers and batches);
+ *         observations cannot separate start-up from throughput: the forms
+ *         that set their times are proportional, for example 1 worker
+ *         reading one batch of 10 samples and 2 workers reading one batch
+ *         of 20 each);
  *         ::TRAINEST_E_OVERFLOW (a fitted rate beyond the range of double).
  * @since 0.7.0
  */

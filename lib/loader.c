@@ -10,8 +10,12 @@
  * (j + 1) s + (r + 1) b u for full batches of b. Only the epoch's last
  * batch can be partial. Over the full batches, ready(k) - k c is linear in
  * (r, j), and they form rows 0..R-1 of W batches plus a row R of J + 1, so
- * its maximum is at a corner of that region: six batches to look at, not
- * one per batch.
+ * its maximum is at a corner of that region: (0, 0), the end of row 0, the
+ * start and the end of row R, and the end of row R - 1 (for each j the
+ * maximum over r is at r = 0 or the last row holding j, and along those
+ * lines at their ends; (R - 1, J + 1) is no higher than (R - 1, W - 1)
+ * when the function grows with j, nor than (R - 1, J), inside column J,
+ * when it does not). Five batches to look at, not one per batch.
  *
  * The fit of (s, u) to loader-only epochs: each epoch's time is the largest
  * of a few linear forms in (s, u) (the corners' ready times), so the sum of
@@ -30,8 +34,8 @@
 #include "trainest.h"
 
 #define MAX_LOADER_OBSERVATIONS 64u
-/* Corner batches of one epoch: six of the full batches and the last one. */
-#define MAX_CORNERS 7u
+/* Corner batches of one epoch: five of the full batches and the last one. */
+#define MAX_CORNERS 6u
 
 struct corners {
     uint64_t k[MAX_CORNERS];
@@ -54,10 +58,8 @@ static void full_batch_corners(uint64_t last, uint64_t W, struct corners *c)
     add_corner(c, last < W - 1 ? last : W - 1);
     add_corner(c, R * W);
     add_corner(c, last);
-    if (R >= 1) {
-        add_corner(c, (R - 1) * W);
+    if (R >= 1)
         add_corner(c, R * W - 1);
-    }
 }
 
 /* Batch k's ready time as a s + b u: the worker's start-up multiple and its
