@@ -7,6 +7,7 @@
  * take on the order of 0.1 s per configuration. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdint.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -116,6 +117,36 @@ int main(int argc, char **argv)
         sink += (uint64_t)est.total_s;
     });
     printf("  ... loader workers %12.3g per s   (%6.1f ns each)\n", wests, 1e9 / wests);
+
+    /* Loader calibration (0.7.0): every vertex of the fit's arrangement,
+     * O(n^3): two loader-only epochs, and the most it takes, 64. */
+    trainest_loader_observation lobs[64];
+    for (unsigned i = 0; i < 64; i++) {
+        trainest_loader_observation_init(&lobs[i], sizeof lobs[i]);
+        lobs[i].workers = 1 + i % 16;
+        lobs[i].batch_size = 128;
+        lobs[i].samples = 4096 + 1000 * (i / 16);
+        /* the model's own time at 0.138 s start-up, 790 samples/s (the
+         * last batch's worker, or the last worker of the round before),
+         * +-1 % */
+        const uint64_t W = lobs[i].workers, last = (lobs[i].samples - 1) / 128;
+        const double T = 128 / 790.0, R = (double)(last / W), J = (double)(last % W);
+        const double tail = (double)(lobs[i].samples - last * 128) / 790.0;
+        double t = (J + 1) * 0.138 + R * T + tail;
+        if (R >= 1 && J + 1 < (double)W && (double)W * 0.138 + R * T > t)
+            t = (double)W * 0.138 + R * T;
+        lobs[i].seconds = t * (i % 2 ? 1.01 : 0.99);
+    }
+    trainest_loader_fit lfit;
+    lfit.struct_size = sizeof lfit;
+    for (unsigned n = 2; n <= 64; n *= 32) {
+        double fits = RATE(min_s, 16, {
+            trainest_loader_calibrate(&lfit, lobs, n);
+            sink += lfit.observations;
+        });
+        printf("loader calibrations  %12.3g per s   (%8.1f us each, %u observations)\n", fits,
+               1e6 / fits, n);
+    }
 
     /* Search: global batches 1024..4096 step 16, up to 8 replicas. */
     trainest_plan_request prq;
