@@ -478,11 +478,15 @@ void trainest_priv_estimate(trainest_estimate *e, const trainest_plan *p,
     const bool uniform = p->preset != TRAINEST_PRESET_MEGATRON &&
                          p->accum_tail != TRAINEST_ACCUM_TAIL_CARRY;
     /* with loader workers, the steps themselves never wait: the epochs do */
-    struct tr_step_model busy_model = *sm;
-    if (sm->workers_mode)
-        busy_model.data_samples_per_s = 0;
+    const struct tr_step_model *busy_model = sm;
+    struct tr_step_model unlimited;
+    if (sm->workers_mode) {
+        unlimited = *sm;
+        unlimited.data_samples_per_s = 0;
+        busy_model = &unlimited;
+    }
     struct step_parts run =
-        uniform ? time_uniform_epochs(p, &busy_model) : time_stream(p, &busy_model);
+        uniform ? time_uniform_epochs(p, busy_model) : time_stream(p, busy_model);
     if (sm->workers_mode)
         run.stall = workers_stall(p, sm, step_total(&run));
     struct step_parts full = time_step(sm, a, m, m);
