@@ -65,6 +65,15 @@ void trainest_priv_write_element(void *array, uint32_t stride, uint32_t i, const
     trainest_priv_write_output(dst, local, local_size);
 }
 
+int trainest_priv_read_element(void *local, size_t local_size, const void *array, uint32_t stride,
+                               uint32_t i, size_t min_size)
+{
+    const unsigned char *el = (const unsigned char *)array + (size_t)i * stride;
+    if (struct_size_of(el) != stride)
+        return TRAINEST_E_STRUCT_SIZE;
+    return trainest_priv_read_input(local, local_size, el, min_size);
+}
+
 void trainest_priv_write_output(void *caller, const void *local, size_t local_size)
 {
     uint32_t size = struct_size_of(caller);

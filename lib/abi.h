@@ -33,6 +33,13 @@ int trainest_priv_check_array(const void *array, uint32_t capacity, size_t min_s
 void trainest_priv_write_element(void *array, uint32_t stride, uint32_t i, const void *local,
                                  size_t local_size);
 
+/* Read element i of a caller's input array, whose stride is element 0's
+ * struct_size: the element's own struct_size must be the stride (checked
+ * before reading, so that a larger one cannot read past the element), then
+ * as trainest_priv_read_input(). */
+int trainest_priv_read_element(void *local, size_t local_size, const void *array, uint32_t stride,
+                               uint32_t i, size_t min_size);
+
 /* Copy a computed local struct out: at most the caller's struct_size bytes,
  * zeroing any caller bytes beyond what this library knows, and keeping the
  * caller's struct_size. */

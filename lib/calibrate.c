@@ -231,15 +231,9 @@ static int check_observations(const struct observations *o, trainest_step_fit *f
     bool distinct = false;
     for (uint32_t i = 0; i < o->count; i++) {
         trainest_step_observation ob;
-        const unsigned char *el = o->base + (size_t)i * o->stride;
-        uint32_t size;
-        memcpy(&size, el, sizeof size);
         f->invalid_index = i;
-        /* every element has the stride's size: checked before reading, so
-         * that a larger struct_size cannot read past the element */
-        int st = size != o->stride ? TRAINEST_E_STRUCT_SIZE
-                                   : trainest_priv_read_input(&ob, sizeof ob, el,
-                                                              TR_SIZE_STEP_OBSERVATION_0_2);
+        int st = trainest_priv_read_element(&ob, sizeof ob, o->base, (uint32_t)o->stride, i,
+                                            TR_SIZE_STEP_OBSERVATION_0_2);
         if (st) {
             f->invalid_field = TRAINEST_FIELD_STRUCT_SIZE;
             return st;

@@ -214,15 +214,9 @@ static int read_observations(const unsigned char *base, uint32_t stride, uint32_
     bool distinct = false;
     for (uint32_t i = 0; i < count; i++) {
         trainest_loader_observation ob;
-        const unsigned char *el = base + (size_t)i * stride;
-        uint32_t size;
-        memcpy(&size, el, sizeof size);
         f->invalid_index = i;
-        /* every element has the stride's size: checked before reading, so
-         * that a larger struct_size cannot read past the element */
-        int st = size != stride ? TRAINEST_E_STRUCT_SIZE
-                                : trainest_priv_read_input(&ob, sizeof ob, el,
-                                                           TR_SIZE_LOADER_OBSERVATION_0_7);
+        int st = trainest_priv_read_element(&ob, sizeof ob, base, stride, i,
+                                            TR_SIZE_LOADER_OBSERVATION_0_7);
         if (st) {
             f->invalid_field = TRAINEST_FIELD_STRUCT_SIZE;
             return st;

@@ -408,12 +408,8 @@ static int check_points(const unsigned char *base, size_t stride, uint32_t count
     bool distinct = false;
     for (uint32_t i = 0; i < count; i++) {
         trainest_memory_point p;
-        const unsigned char *el = base + (size_t)i * stride;
-        uint32_t size;
-        memcpy(&size, el, sizeof size);
-        /* the stride's size first: a larger struct_size must not read past the element */
-        int st = size != stride ? TRAINEST_E_STRUCT_SIZE
-                                : trainest_priv_read_input(&p, sizeof p, el, TR_SIZE_MEMORY_POINT_0_3);
+        int st = trainest_priv_read_element(&p, sizeof p, base, (uint32_t)stride, i,
+                                            TR_SIZE_MEMORY_POINT_0_3);
         if (st == TRAINEST_OK && p.reserved0)
             st = TRAINEST_E_UNSUPPORTED;
         f->invalid_index = i;
