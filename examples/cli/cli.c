@@ -1691,6 +1691,17 @@ void error_detail_init(struct error_detail *d)
     d->index = UINT32_MAX;
 }
 
+void error_detail_row(struct error_detail *d, char *where, size_t cap, const char *path,
+                      uint32_t index, const uint64_t *lines, uint32_t count)
+{
+    if (index >= count)
+        return;
+    d->index = index;
+    d->line = lines[index];
+    snprintf(where, cap, "%s:%" PRIu64, path, d->line);
+    d->where = where;
+}
+
 /* The reason for a status about a field outside the batch plan. The
  * library's sentences for UNDERSPECIFIED and INCONSISTENT speak of the
  * batch triple even when an estimate field is to blame. */
@@ -1823,12 +1834,7 @@ static int calibration_error(struct cli *c, int status, const trainest_step_fit 
     struct error_detail d;
     error_detail_init(&d);
     char where[512];
-    if (fit->invalid_index < count) {
-        d.index = fit->invalid_index;
-        d.line = lines[d.index];
-        snprintf(where, sizeof where, "%s:%" PRIu64, o->calibration, d.line);
-        d.where = where;
-    }
+    error_detail_row(&d, where, sizeof where, o->calibration, fit->invalid_index, lines, count);
     bool same_accum = count > 0;
     for (uint32_t i = 1; i < count; i++)
         same_accum = same_accum && obs[i].grad_accum_steps == obs[0].grad_accum_steps;
@@ -1899,12 +1905,7 @@ static int loader_error(struct cli *c, int status, const trainest_loader_fit *fi
     error_detail_init(&d);
     d.flag = "loader"; /* not --calibration, whose field the library names */
     char where[512];
-    if (fit->invalid_index < count) {
-        d.index = fit->invalid_index;
-        d.line = lines[d.index];
-        snprintf(where, sizeof where, "%s:%" PRIu64, o->loader, d.line);
-        d.where = where;
-    }
+    error_detail_row(&d, where, sizeof where, o->loader, fit->invalid_index, lines, count);
     bool same_workers = count > 0;
     for (uint32_t i = 1; i < count; i++)
         same_workers = same_workers && obs[i].workers == obs[0].workers;

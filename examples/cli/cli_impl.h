@@ -85,6 +85,10 @@ struct error_detail {
     char hint[256];    /* one more line of advice, or "" */
 };
 void error_detail_init(struct error_detail *d);
+/* Blame row `index` of the CSV file path, whose row i is on lines[i], if
+ * the index names one of its count rows; where (cap bytes) holds the text. */
+void error_detail_row(struct error_detail *d, char *where, size_t cap, const char *path,
+                      uint32_t index, const uint64_t *lines, uint32_t count);
 
 /* The library rejected a request (not its batch plan): exit 1. */
 int library_error(struct cli *c, int status, uint32_t field, const struct error_detail *d);

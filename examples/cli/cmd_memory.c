@@ -83,12 +83,7 @@ static int fit_points(struct cli *c, const char *path, trainest_memory_fit *fit)
             struct error_detail d;
             error_detail_init(&d);
             char where[512];
-            if (fit->invalid_index < n) {
-                d.index = fit->invalid_index;
-                d.line = lines[d.index];
-                snprintf(where, sizeof where, "%s:%" PRIu64, path, d.line);
-                d.where = where;
-            }
+            error_detail_row(&d, where, sizeof where, path, fit->invalid_index, lines, n);
             if (st == TRAINEST_E_TOO_FEW_POINTS)
                 snprintf(d.hint, sizeof d.hint,
                          "the fit needs rows with at least two different micro_batch values; "
