@@ -846,6 +846,21 @@ def estimate(request=None, time_model=None, **kwargs):
     return _from_c(Estimate, out)
 
 
+def _input_array(rows, row_type, c_type, init, what):
+    """The library's input array for an iterable of row_type tuples: each
+    element set up by its _init function, then given the row's fields.
+    Returns (array, count)."""
+    rows = [row_type(*r) for r in rows]
+    if len(rows) > 0xFFFFFFFF:
+        raise ValueError("too many " + what)
+    arr = _lib.new_array(c_type, len(rows))
+    for i, r in enumerate(rows):
+        raise_for_status(init(_byref(arr[i]), ctypes.sizeof(arr[i])))
+        for name in row_type._fields:
+            _set(arr[i], name, getattr(r, name))
+    return arr, len(rows)
+
+
 def calibrate(observations, optimizer_s=None):
     """Fit the step-time model to measured optimizer steps (trainest_step_calibrate).
 
@@ -853,14 +868,8 @@ def calibrate(observations, optimizer_s=None):
     tuples or Observation. ``optimizer_s``: hold it fixed at this value (s)
     instead of fitting it. A bad observation raises with ``.index`` set.
     """
-    obs = [Observation(*o) for o in observations]
-    if len(obs) > 0xFFFFFFFF:
-        raise ValueError("too many observations")
-    arr = _lib.new_array(_lib.trainest_step_observation, len(obs))
-    for i, o in enumerate(obs):
-        raise_for_status(lib.trainest_step_observation_init(_byref(arr[i]), ctypes.sizeof(arr[i])))
-        for name in Observation._fields:
-            _set(arr[i], name, getattr(o, name))
+    arr, n = _input_array(observations, Observation, _lib.trainest_step_observation,
+                          lib.trainest_step_observation_init, "observations")
     if optimizer_s is None:
         options = None
     else:
@@ -868,7 +877,7 @@ def calibrate(observations, optimizer_s=None):
                                       _lib.trainest_calibration_request,
                                       flags=CalibrateFlags.OPTIMIZER_KNOWN, optimizer_s=optimizer_s))
     out = _lib.new(_lib.trainest_step_fit)
-    _check(lib.trainest_step_calibrate(_byref(out), arr, len(obs), options), out)
+    _check(lib.trainest_step_calibrate(_byref(out), arr, n, options), out)
     return _from_c(StepFit, out)
 
 
@@ -883,16 +892,10 @@ def loader_calibrate(observations):
     apart (4 and 12, say) separates the two. A bad observation raises with
     ``.index`` set.
     """
-    obs = [LoaderObservation(*o) for o in observations]
-    if len(obs) > 0xFFFFFFFF:
-        raise ValueError("too many observations")
-    arr = _lib.new_array(_lib.trainest_loader_observation, len(obs))
-    for i, o in enumerate(obs):
-        raise_for_status(lib.trainest_loader_observation_init(_byref(arr[i]), ctypes.sizeof(arr[i])))
-        for name in LoaderObservation._fields:
-            _set(arr[i], name, getattr(o, name))
+    arr, n = _input_array(observations, LoaderObservation, _lib.trainest_loader_observation,
+                          lib.trainest_loader_observation_init, "observations")
     out = _lib.new(_lib.trainest_loader_fit)
-    _check(lib.trainest_loader_calibrate(_byref(out), arr, len(obs)), out)
+    _check(lib.trainest_loader_calibrate(_byref(out), arr, n), out)
     return _from_c(LoaderFit, out)
 
 
@@ -959,16 +962,10 @@ def fit_memory(points):
 
     ``points``: an iterable of (micro_batch, peak_bytes) tuples or MemoryPoint.
     """
-    pts = [MemoryPoint(*p) for p in points]
-    if len(pts) > 0xFFFFFFFF:
-        raise ValueError("too many points")
-    arr = _lib.new_array(_lib.trainest_memory_point, len(pts))
-    for i, p in enumerate(pts):
-        raise_for_status(lib.trainest_memory_point_init(_byref(arr[i]), ctypes.sizeof(arr[i])))
-        for name in MemoryPoint._fields:
-            _set(arr[i], name, getattr(p, name))
+    arr, n = _input_array(points, MemoryPoint, _lib.trainest_memory_point,
+                          lib.trainest_memory_point_init, "points")
     out = _lib.new(_lib.trainest_memory_fit)
-    _check(lib.trainest_memory_calibrate(_byref(out), arr, len(pts)), out)
+    _check(lib.trainest_memory_calibrate(_byref(out), arr, n), out)
     return _from_c(MemoryFit, out)
 
 
