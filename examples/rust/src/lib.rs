@@ -65,6 +65,21 @@ impl Error {
     }
 }
 
+/// The length of a slice the library takes as a `u32` count.
+fn slice_count(len: usize, field: u32) -> Result<u32> {
+    u32::try_from(len).map_err(|_| Error::new(ffi::TRAINEST_E_OUT_OF_RANGE, field, None))
+}
+
+/// A fit's status as a result, naming the element to blame (the library's
+/// `invalid_index`, `u32::MAX` for none).
+fn fit_result(status: c_int, field: u32, invalid_index: u32) -> Result<()> {
+    if status == ffi::TRAINEST_OK {
+        return Ok(());
+    }
+    let index = if invalid_index == u32::MAX { None } else { Some(invalid_index as usize) };
+    Err(Error::new(status, field, index))
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} ({}", self.message, self.name)?;
@@ -940,9 +955,7 @@ pub fn calibrate(observations: &[Observation], optimizer_s: Option<f64>) -> Resu
             c
         })
         .collect();
-    let count = u32::try_from(obs.len()).map_err(|_| {
-        Error::new(ffi::TRAINEST_E_OUT_OF_RANGE, ffi::TRAINEST_FIELD_OBSERVATIONS, None)
-    })?;
+    let count = slice_count(obs.len(), ffi::TRAINEST_FIELD_OBSERVATIONS)?;
     let mut rq = init_c(ffi::trainest_calibration_request_init);
     if let Some(opt) = optimizer_s {
         rq.flags = ffi::TRAINEST_CALIBRATE_OPTIMIZER_KNOWN;
@@ -950,11 +963,7 @@ pub fn calibrate(observations: &[Observation], optimizer_s: Option<f64>) -> Resu
     }
     let mut out = ffi::trainest_step_fit::sized();
     let st = unsafe { ffi::trainest_step_calibrate(&mut out, obs.as_ptr(), count, &rq) };
-    if st != ffi::TRAINEST_OK {
-        let index =
-            if out.invalid_index == u32::MAX { None } else { Some(out.invalid_index as usize) };
-        return Err(Error::new(st, out.invalid_field, index));
-    }
+    fit_result(st, out.invalid_field, out.invalid_index)?;
     Ok(StepFit::from_c(&out))
 }
 
@@ -1019,16 +1028,10 @@ pub fn loader_calibrate(observations: &[LoaderObservation]) -> Result<LoaderFit>
             ..blank
         })
         .collect();
-    let count = u32::try_from(obs.len()).map_err(|_| {
-        Error::new(ffi::TRAINEST_E_OUT_OF_RANGE, ffi::TRAINEST_FIELD_OBSERVATIONS, None)
-    })?;
+    let count = slice_count(obs.len(), ffi::TRAINEST_FIELD_OBSERVATIONS)?;
     let mut out = ffi::trainest_loader_fit::sized();
     let st = unsafe { ffi::trainest_loader_calibrate(&mut out, obs.as_ptr(), count) };
-    if st != ffi::TRAINEST_OK {
-        let index =
-            if out.invalid_index == u32::MAX { None } else { Some(out.invalid_index as usize) };
-        return Err(Error::new(st, out.invalid_field, index));
-    }
+    fit_result(st, out.invalid_field, out.invalid_index)?;
     Ok(LoaderFit::from_c(&out))
 }
 
@@ -1226,16 +1229,10 @@ pub fn fit_memory(points: &[MemoryPoint]) -> Result<MemoryFit> {
             c
         })
         .collect();
-    let count = u32::try_from(pts.len()).map_err(|_| {
-        Error::new(ffi::TRAINEST_E_OUT_OF_RANGE, ffi::TRAINEST_FIELD_MEMORY_POINTS, None)
-    })?;
+    let count = slice_count(pts.len(), ffi::TRAINEST_FIELD_MEMORY_POINTS)?;
     let mut out = ffi::trainest_memory_fit::sized();
     let st = unsafe { ffi::trainest_memory_calibrate(&mut out, pts.as_ptr(), count) };
-    if st != ffi::TRAINEST_OK {
-        let index =
-            if out.invalid_index == u32::MAX { None } else { Some(out.invalid_index as usize) };
-        return Err(Error::new(st, out.invalid_field, index));
-    }
+    fit_result(st, out.invalid_field, out.invalid_index)?;
     Ok(MemoryFit::from_c(&out))
 }
 
