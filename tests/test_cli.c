@@ -805,6 +805,32 @@ static void test_calibrate_recovers_parameters(void **state)
     unlink(path);
 }
 
+/* `trainest calibrate FLAG path`, as text and with --json, is a bad input
+ * at `line` of path (exit 2) whose message holds needle (case i). */
+static void expect_input_error(char *flag, char *path, uint64_t line,
+                               const char *needle, size_t i)
+{
+    char want[600];
+    snprintf(want, sizeof want, "%s:%" PRIu64 ": ", path, line);
+    for (int json = 0; json < 2; json++) {
+        struct run r = json ? RUN("calibrate", flag, path, "--json") : RUN("calibrate", flag, path);
+        if (r.rc != CLI_EXIT_USAGE || strncmp(r.err, want, strlen(want)) != 0)
+            print_error("case %zu: rc %d, err: %s", i, r.rc, r.err);
+        assert_int_equal(r.rc, CLI_EXIT_USAGE);
+        assert_true(strncmp(r.err, want, strlen(want)) == 0);
+        assert_contains(r.err, needle);
+        if (json) {
+            assert_true(jc_valid(r.out));
+            assert_key_string(r.out, "error", "input");
+            assert_key_string(r.out, "file", path);
+            assert_int_equal(get_u64(r.out, "line"), line);
+        } else {
+            assert_string_equal(r.out, "");
+        }
+        run_free(&r);
+    }
+}
+
 static void test_calibrate_bad_rows_exit_2(void **state)
 {
     (void)state;
@@ -836,29 +862,12 @@ static void test_calibrate_bad_rows_exit_2(void **state)
         char path[512], want[600];
         temp_text(path, cases[i].text);
         snprintf(want, sizeof want, "%s:%" PRIu64 ": ", path, cases[i].line);
-        for (int json = 0; json < 2; json++) {
-            struct run r = json ? RUN("calibrate", "--calibration", path, "--json")
-                                : RUN("calibrate", "--calibration", path);
-            if (r.rc != CLI_EXIT_USAGE || strncmp(r.err, want, strlen(want)) != 0)
-                print_error("case %zu: rc %d, err: %s", i, r.rc, r.err);
-            assert_int_equal(r.rc, CLI_EXIT_USAGE);
-            assert_true(strncmp(r.err, want, strlen(want)) == 0);
-            assert_contains(r.err, cases[i].needle);
-            if (json) {
-                assert_true(jc_valid(r.out));
-                assert_key_string(r.out, "error", "input");
-                assert_key_string(r.out, "file", path);
-                assert_int_equal(get_u64(r.out, "line"), cases[i].line);
-            } else {
-                assert_string_equal(r.out, "");
-            }
-            run_free(&r);
-            /* estimate reads the file the same way */
-            r = RUN("estimate", "--samples", "100", "--global-batch", "4", "--calibration", path);
-            assert_int_equal(r.rc, CLI_EXIT_USAGE);
-            assert_true(strncmp(r.err, want, strlen(want)) == 0);
-            run_free(&r);
-        }
+        expect_input_error("--calibration", path, cases[i].line, cases[i].needle, i);
+        /* estimate reads the file the same way */
+        struct run r = RUN("estimate", "--samples", "100", "--global-batch", "4", "--calibration", path);
+        assert_int_equal(r.rc, CLI_EXIT_USAGE);
+        assert_true(strncmp(r.err, want, strlen(want)) == 0);
+        run_free(&r);
         unlink(path);
     }
 }
@@ -1184,27 +1193,9 @@ static void test_calibrate_loader_bad_rows_exit_2(void **state)
                                   "samples and seconds"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char path[512], want[600];
+        char path[512];
         temp_text(path, cases[i].text);
-        snprintf(want, sizeof want, "%s:%" PRIu64 ": ", path, cases[i].line);
-        for (int json = 0; json < 2; json++) {
-            struct run r = json ? RUN("calibrate", "--loader", path, "--json")
-                                : RUN("calibrate", "--loader", path);
-            if (r.rc != CLI_EXIT_USAGE || strncmp(r.err, want, strlen(want)) != 0)
-                print_error("case %zu: rc %d, err: %s", i, r.rc, r.err);
-            assert_int_equal(r.rc, CLI_EXIT_USAGE);
-            assert_true(strncmp(r.err, want, strlen(want)) == 0);
-            assert_contains(r.err, cases[i].needle);
-            if (json) {
-                assert_true(jc_valid(r.out));
-                assert_key_string(r.out, "error", "input");
-                assert_key_string(r.out, "file", path);
-                assert_int_equal(get_u64(r.out, "line"), cases[i].line);
-            } else {
-                assert_string_equal(r.out, "");
-            }
-            run_free(&r);
-        }
+        expect_input_error("--loader", path, cases[i].line, cases[i].needle, i);
         unlink(path);
     }
 
