@@ -137,17 +137,22 @@ static void observation_forms(const trainest_loader_observation *ob, struct obs_
     f->seconds = ob->seconds;
 }
 
-static double predict_forms(const struct obs_forms *f, double s, double u, unsigned *active)
+/* The form that sets the observation's predicted time at (s, u): the
+ * largest (the first of equals). */
+static unsigned active_form(const struct obs_forms *f, double s, double u)
 {
-    double best = -1;
-    for (unsigned i = 0; i < f->n; i++) {
-        const double v = f->a[i] * s + f->b[i] * u;
-        if (v > best) {
-            best = v;
-            *active = i;
-        }
-    }
-    return best;
+    unsigned k = 0;
+    for (unsigned i = 1; i < f->n; i++)
+        if (f->a[i] * s + f->b[i] * u > f->a[k] * s + f->b[k] * u)
+            k = i;
+    return k;
+}
+
+/* |predicted - measured| / measured at (s, u). */
+static double residual(const struct obs_forms *f, double s, double u)
+{
+    const unsigned k = active_form(f, s, u);
+    return fabs((f->a[k] * s + f->b[k] * u) / f->seconds - 1);
 }
 
 struct fit_state {
@@ -163,8 +168,7 @@ static void try_vertex(struct fit_state *st, double s, double u)
         return;
     double sum = 0;
     for (uint32_t i = 0; i < st->count && (!st->found || sum < st->best_objective); i++) {
-        unsigned active;
-        sum += fabs(predict_forms(&st->obs[i], s, u, &active) / st->obs[i].seconds - 1);
+        sum += residual(&st->obs[i], s, u);
     }
     if (!st->found || sum < st->best_objective) {
         st->found = true;
@@ -254,19 +258,13 @@ static int read_observations(const unsigned char *base, uint32_t stride, uint32_
  * times there are not all parallel. */
 static bool identified(const struct fit_state *st)
 {
-    double a0 = 0, b0 = 0;
-    bool have = false;
-    for (uint32_t i = 0; i < st->count; i++) {
+    const unsigned k0 = active_form(&st->obs[0], st->s, st->u);
+    const double a0 = st->obs[0].a[k0], b0 = st->obs[0].b[k0];
+    for (uint32_t i = 1; i < st->count; i++) {
         const struct obs_forms *f = &st->obs[i];
-        unsigned k = 0;
-        predict_forms(f, st->s, st->u, &k);
-        if (!have) {
-            a0 = f->a[k];
-            b0 = f->b[k];
-            have = true;
-        } else if (fabs(a0 * f->b[k] - f->a[k] * b0) > 1e-9 * (a0 * f->b[k] + f->a[k] * b0)) {
+        const unsigned k = active_form(f, st->s, st->u);
+        if (fabs(a0 * f->b[k] - f->a[k] * b0) > 1e-9 * (a0 * f->b[k] + f->a[k] * b0))
             return true;
-        }
     }
     return false;
 }
@@ -309,8 +307,7 @@ static int calibrate(trainest_loader_fit *f, const trainest_loader_observation *
     f->samples_per_s_per_worker = rate;
     double sum = 0, max = 0;
     for (uint32_t i = 0; i < count; i++) {
-        unsigned active;
-        const double r = fabs(predict_forms(&forms[i], fs.s, fs.u, &active) / forms[i].seconds - 1);
+        const double r = residual(&forms[i], fs.s, fs.u);
         sum += r;
         if (r > max)
             max = r;
